@@ -1,0 +1,563 @@
+"""Trafficking cases and everything recorded about them."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from cases.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
+from hotline.db import choices_constraint
+from hotline.models import TraffickingType
+from hotline.validators import validate_country_code
+
+REFERENCE_PATTERN = r"^HT-[0-9]{4}-[0-9]{6}$"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    CRITICAL = 4, "Critical"
+
+
+class ClosingReason(models.TextChoices):
+    SERVICES_PROVIDED = "services_provided", "Services provided"
+    REFERRED_TO_LAW_ENFORCEMENT = "referred_to_law_enforcement", "Referred to law enforcement"
+    REFERRED_TO_SERVICES = "referred_to_services", "Referred to a service provider"
+    NO_TRAFFICKING_INDICATED = "no_trafficking_indicated", "No indicators of trafficking"
+    UNABLE_TO_CONTACT = "unable_to_contact", "Unable to contact"
+    DECLINED_ASSISTANCE = "declined_assistance", "Declined assistance"
+    DUPLICATE = "duplicate", "Duplicate of another case"
+    OTHER = "other", "Other"
+
+
+class Case(models.Model):
+    Status = Status
+
+    reference = models.CharField(max_length=14, unique=True, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    closing_reason = models.CharField(max_length=32, choices=ClosingReason.choices, blank=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    trafficking_type = models.CharField(
+        max_length=16, choices=TraffickingType.choices, default=TraffickingType.UNKNOWN
+    )
+    industry = models.ForeignKey(
+        "hotline.Industry", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    region = models.ForeignKey(
+        "hotline.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    summary = models.TextField(blank=True)
+    victim_count = models.PositiveIntegerField(
+        default=0,
+        help_text="Potential victims reported, including those not recorded as parties.",
+    )
+    methods_of_control = models.ManyToManyField(
+        "hotline.Code",
+        blank=True,
+        related_name="cases_controlled",
+        limit_choices_to={"list": "vic_MethodsOfControl"},
+    )
+    exploitation_types = models.ManyToManyField(
+        "hotline.Code",
+        blank=True,
+        related_name="cases_exploited",
+        limit_choices_to={"list": "vic_TypeOfExploitation"},
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    team = models.ForeignKey(
+        "hotline.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    is_restricted = models.BooleanField(
+        default=False, help_text="Only the assignee and supervisors may see a restricted case."
+    )
+    calls = models.ManyToManyField("hotline.Call", blank=True, related_name="cases")
+    tips = models.ManyToManyField("hotline.Tip", blank=True, related_name="cases")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_created",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            choices_constraint("status", Status),
+            choices_constraint("closing_reason", ClosingReason, allow_blank=True),
+            choices_constraint("priority", Priority),
+            choices_constraint("trafficking_type", TraffickingType),
+            models.CheckConstraint(
+                condition=Q(reference__regex=REFERENCE_PATTERN), name="cases_case_reference_format"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=sorted(CLOSED_STATUSES), closed_at__isnull=False)
+                    & ~Q(closing_reason="")
+                )
+                | Q(status__in=sorted(OPEN_STATUSES), closed_at__isnull=True, closing_reason=""),
+                name="cases_case_closed_iff_reason_and_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=F("opened_at")),
+                name="cases_case_closes_after_it_opens",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="cases_case_version_positive"),
+        ]
+        indexes = [
+            # The case queue: open cases by status, most urgent first, oldest first.
+            models.Index(fields=["status", "-priority", "opened_at"], name="case_queue_idx"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_status_idx"),
+            models.Index(fields=["team", "status"], name="case_team_status_idx"),
+            models.Index(fields=["-opened_at"], name="case_opened_idx"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+
+class CaseReferenceCounter(models.Model):
+    """The last reference number handed out in each year (HT-<year>-<number>)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_number__lte=999_999), name="cases_counter_fits_six_digits"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation"
+
+
+class PartyRole(models.TextChoices):
+    POTENTIAL_VICTIM = "potential_victim", "Potential victim"
+    SURVIVOR = "survivor", "Survivor"
+    RECRUITER = "recruiter", "Recruiter"
+    TRANSPORTER = "transporter", "Transporter"
+    DOCUMENT_FORGER = "document_forger", "Document forger"
+    EXPLOITER = "exploiter", "Exploiter"
+    CONTROLLER = "controller", "Controller"
+    BUYER = "buyer", "Buyer"
+    FACILITATOR = "facilitator", "Facilitator"
+    WITNESS = "witness", "Witness"
+    REPORTER = "reporter", "Reporter"
+
+
+# Age bands of the Counter Trafficking Data Collaborative (ageBroad), so statistics can be
+# compared with its published data.
+class PartyAgeBand(models.TextChoices):
+    AGE_0_8 = "0-8", "0-8"
+    AGE_9_17 = "9-17", "9-17"
+    AGE_18_20 = "18-20", "18-20"
+    AGE_21_23 = "21-23", "21-23"
+    AGE_24_26 = "24-26", "24-26"
+    AGE_27_29 = "27-29", "27-29"
+    AGE_30_38 = "30-38", "30-38"
+    AGE_39_47 = "39-47", "39-47"
+    AGE_48_PLUS = "48+", "48 and over"
+    UNKNOWN = "unknown", "Unknown"
+
+
+# HTCDS 2.0 prs_Gender, with the standard's codes.
+class PartyGender(models.TextChoices):
+    FEMININE = "Feminine", "Female"
+    MASCULINE = "Masculine", "Male"
+    TRANSGENDER_FEMININE = "TransgenderFeminine", "Transgender female"
+    TRANSGENDER_MASCULINE = "TransgenderMasculine", "Transgender male"
+    NON_CONFORMING = "NonConforming", "Gender non-conforming"
+    UNKNOWN = "NonSpecifiedUnknown", "Not specified or unknown"
+
+
+class Party(models.Model):
+    """A person or organisation in a case, in one role."""
+
+    Kind = PartyKind
+    Role = PartyRole
+    AgeBand = PartyAgeBand
+    Gender = PartyGender
+
+    VICTIM_ROLES = frozenset({Role.POTENTIAL_VICTIM, Role.SURVIVOR})
+    MINOR_AGE_BANDS = frozenset({AgeBand.AGE_0_8, AgeBand.AGE_9_17})
+    ADULT_AGE_BANDS = frozenset(set(AgeBand) - MINOR_AGE_BANDS - {AgeBand.UNKNOWN})
+    # The HTCDS per_RoleInProcess code each perpetrator role is exported as.
+    HTCDS_ROLE = {
+        Role.RECRUITER: "RecruiterOrIntermediary",
+        Role.TRANSPORTER: "Transporter",
+        Role.DOCUMENT_FORGER: "Other",
+        Role.EXPLOITER: "Exploiter",
+        Role.CONTROLLER: "Exploiter",
+        Role.BUYER: "Other",
+        Role.FACILITATOR: "Other",
+    }
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PERSON)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    name = models.CharField(max_length=200, blank=True)
+    aliases = models.CharField(max_length=300, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    gender = models.CharField(max_length=24, choices=Gender.choices, default=Gender.UNKNOWN)
+    is_minor = models.BooleanField(null=True, blank=True, help_text="Empty when not known.")
+    citizenship = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_country_code],
+        help_text="ISO 3166-1 alpha-2 country code.",
+    )
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "role", "pk"]
+        verbose_name_plural = "parties"
+        constraints = [
+            choices_constraint("kind", PartyKind),
+            choices_constraint("role", PartyRole),
+            choices_constraint("age_band", PartyAgeBand),
+            choices_constraint("gender", PartyGender),
+            models.CheckConstraint(
+                condition=~Q(role__in=["potential_victim", "survivor"]) | Q(kind="person"),
+                name="cases_party_victim_is_a_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(citizenship="") | Q(citizenship__regex=r"^[A-Z]{2}$"),
+                name="cases_party_citizenship_code",
+            ),
+            models.CheckConstraint(
+                condition=~Q(age_band__in=["0-8", "9-17"]) | ~Q(is_minor=False),
+                name="cases_party_child_age_band_is_minor",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_band__in=["0-8", "9-17", "unknown"]) | ~Q(is_minor=True),
+                name="cases_party_adult_age_band_is_not_minor",
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "role"], name="party_case_role_idx")]
+
+    def __str__(self):
+        return f"{self.get_role_display()} in {self.case_id}"
+
+
+class IdentifierKind(models.TextChoices):
+    PHONE = "phone", "Phone number"
+    EMAIL = "email", "E-mail address"
+    HANDLE = "handle", "Social-media handle"
+    ADDRESS = "address", "Address"
+    VEHICLE = "vehicle", "Vehicle"
+    BUSINESS_NAME = "business_name", "Business name"
+    PAYMENT_ACCOUNT = "payment_account", "Payment account"
+
+
+class IdentifierPlatform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    TELEGRAM = "telegram", "Telegram"
+    SNAPCHAT = "snapchat", "Snapchat"
+    TIKTOK = "tiktok", "TikTok"
+    X = "x", "X (Twitter)"
+    WECHAT = "wechat", "WeChat"
+    LINE = "line", "Line"
+    VIBER = "viber", "Viber"
+    ONLYFANS = "onlyfans", "OnlyFans"
+    OTHER = "other", "Other"
+
+
+class Identifier(models.Model):
+    """What lets an actor be recognised in another case: a phone number, an e-mail address...
+
+    `value` is what was written; `normalised` is the canonical form that matching compares
+    (see cases/identifiers.py). An identifier belongs to a case, to a tip, or to both once a
+    case has been opened from the tip.
+    """
+
+    Kind = IdentifierKind
+    Platform = IdentifierPlatform
+
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="identifiers"
+    )
+    tip = models.ForeignKey(
+        "hotline.Tip", null=True, blank=True, on_delete=models.CASCADE, related_name="identifiers"
+    )
+    party = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="identifiers"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    platform = models.CharField(max_length=12, choices=Platform.choices, blank=True)
+    value = models.CharField(max_length=300)
+    normalised = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "pk"]
+        constraints = [
+            choices_constraint("kind", IdentifierKind),
+            choices_constraint("platform", IdentifierPlatform, allow_blank=True),
+            models.CheckConstraint(
+                condition=Q(case__isnull=False) | Q(tip__isnull=False),
+                name="cases_identifier_belongs_to_case_or_tip",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="handle") & ~Q(platform=""))
+                | (~Q(kind="handle") & Q(platform="")),
+                name="cases_identifier_platform_only_for_handles",
+            ),
+            models.CheckConstraint(
+                condition=~Q(normalised=""), name="cases_identifier_normalised_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="phone") | Q(normalised__regex=r"^\+[1-9][0-9]{6,14}$"),
+                name="cases_identifier_phone_is_e164",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="email") | Q(normalised__regex=r"^[^@A-Z\s]+@[^@A-Z\s]+$"),
+                name="cases_identifier_email_is_lower_case_address",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "kind", "platform", "normalised"],
+                condition=Q(case__isnull=False),
+                name="cases_identifier_once_per_case",
+            ),
+            models.UniqueConstraint(
+                fields=["tip", "kind", "platform", "normalised"],
+                condition=Q(tip__isnull=False),
+                name="cases_identifier_once_per_tip",
+            ),
+        ]
+        indexes = [
+            # Matching: every record with the same normalised value.
+            models.Index(fields=["kind", "platform", "normalised"], name="identifier_match_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.normalised}"
+
+
+class Venue(models.Model):
+    """A business or place where exploitation happened."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="venues")
+    name = models.CharField(max_length=200)
+    industry = models.ForeignKey(
+        "hotline.Industry", null=True, blank=True, on_delete=models.PROTECT, related_name="venues"
+    )
+    region = models.ForeignKey(
+        "hotline.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="venues"
+    )
+    address = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    CLOSED = "closed", "Closed"
+
+
+# HTCDS 2.0 cas_ReasonForOutgoingReferral, plus the report to law enforcement that a
+# hotline makes most often.
+class ReferralReason(models.TextChoices):
+    LAW_ENFORCEMENT_REPORT = "LawEnforcementReport", "Report to law enforcement"
+    ADDITIONAL_SERVICES = "AdditionalServicesRequired", "Additional services required"
+    MIGRATION_OR_RELOCATION = "MigrationOrChangeOfLocation", "Migration or change of location"
+    OTHER = "Other", "Other"
+
+
+class Referral(models.Model):
+    """A case referred to a partner organisation: law enforcement or a service provider."""
+
+    Status = ReferralStatus
+    Reason = ReferralReason
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    organisation = models.ForeignKey(
+        "hotline.PartnerOrganisation", on_delete=models.PROTECT, related_name="referrals"
+    )
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    sent_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a forwarding rule applies: the deadline."
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    shares_identities = models.BooleanField(
+        default=False,
+        help_text="Whether the partner may see victims' identities and contact identifiers.",
+    )
+    notes = models.TextField(blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            choices_constraint("status", ReferralStatus),
+            choices_constraint("reason", ReferralReason),
+            models.CheckConstraint(
+                condition=Q(responded_at__isnull=True) | Q(responded_at__gte=F("sent_at")),
+                name="cases_referral_response_after_sending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="sent") | Q(responded_at__isnull=False),
+                name="cases_referral_response_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="referral_org_status_idx"),
+            models.Index(fields=["status", "due_at"], name="referral_deadline_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} to {self.organisation_id}"
+
+
+class OutcomeKind(models.TextChoices):
+    INVESTIGATION_OPENED = "investigation_opened", "Investigation opened"
+    CHARGES_FILED = "charges_filed", "Charges filed"
+    CONVICTION = "conviction", "Conviction"
+
+
+class Outcome(models.Model):
+    """A step on the road from signal to conviction."""
+
+    Kind = OutcomeKind
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outcomes")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    occurred_on = models.DateField()
+    agency = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "occurred_on"]
+        constraints = [choices_constraint("kind", OutcomeKind)]
+        indexes = [models.Index(fields=["kind", "occurred_on"], name="outcome_kind_date_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.occurred_on}"
+
+
+class Note(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "created_at"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="cases_note_not_empty")]
+
+    def __str__(self):
+        return f"Note {self.pk} on {self.case_id}"
+
+
+class AppendOnlyError(ValidationError):
+    pass
+
+
+class CaseEventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    ASSIGNED = "assigned", "Assigned"
+    NOTE_ADDED = "note_added", "Note added"
+    PARTY_ADDED = "party_added", "Party added"
+    IDENTIFIER_ADDED = "identifier_added", "Identifier added"
+    VENUE_ADDED = "venue_added", "Venue added"
+    TIP_LINKED = "tip_linked", "Tip linked"
+    CALL_LINKED = "call_linked", "Call linked"
+    REFERRAL_SENT = "referral_sent", "Referral sent"
+    REFERRAL_UPDATED = "referral_updated", "Referral updated"
+    OUTCOME_RECORDED = "outcome_recorded", "Outcome recorded"
+    VIEWED = "viewed", "Viewed"
+
+
+class CaseEvent(models.Model):
+    """The append-only timeline of a case; it doubles as the audit trail of changes.
+
+    `data` holds ids, codes and field names, never names, numbers or free text, so the trail
+    can be shown and exported without exposing anyone.
+    """
+
+    Kind = CaseEventKind
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case", "at", "pk"]
+        constraints = [choices_constraint("kind", CaseEventKind)]
+        indexes = [
+            models.Index(fields=["case", "at"], name="event_case_at_idx"),
+            models.Index(fields=["kind", "at"], name="event_kind_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Case events are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Case events are append-only: they cannot be deleted.")

@@ -1,0 +1,19 @@
+from hotline.models.intake import Call, Tip, TraffickingType, Urgency
+from hotline.models.operations import WorkerHeartbeat
+from hotline.models.people import PartnerOrganisation, Role, Team, User
+from hotline.models.reference import Code, Industry, Region
+
+__all__ = [
+    "Call",
+    "Code",
+    "Industry",
+    "PartnerOrganisation",
+    "Region",
+    "Role",
+    "Team",
+    "Tip",
+    "TraffickingType",
+    "Urgency",
+    "User",
+    "WorkerHeartbeat",
+]
