@@ -84,6 +84,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", VAR_DIR / "hotline.sqlite3")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite creates the file but not its folder; a fresh clone has no var/.
+    VAR_DIR.mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -21,11 +21,27 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests create many accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_a_manifest(settings):
+    # Production serves hashed files from collectstatic's manifest; tests do not collect.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """Transactional tests flush every table, reference data included; put it back."""
-    transactional = {"transactional_db", "live_server"} & set(request.fixturenames)
-    if transactional and not Region.objects.exists():
-        reference_data.load_all(Region, Industry, Code)
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        if not Region.objects.exists():
+            reference_data.load_all(Region, Industry, Code)
 
 
 @pytest.fixture

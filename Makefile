@@ -1,0 +1,90 @@
+# Hotline developer commands. `make run` and `make test` work from a clean checkout: they create
+# .venv, install the project, and (for run) migrate and load demo data first.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Touched after a successful install: pip runs again only when pyproject.toml is newer.
+INSTALLED := $(VENV)/.installed
+
+# Extra pytest arguments, e.g. `make test ARGS="-x tests/cases"`.
+ARGS ?=
+
+# Production-like environment for `make check-deploy`. Nothing connects to this database: the
+# URL is there so the checks see the PostgreSQL configuration production uses.
+DEPLOY_ENV := DEBUG=0 \
+	SECRET_KEY=check-deploy-only-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=hotline.example.org \
+	DATABASE_URL=postgres://hotline@127.0.0.1:5432/hotline \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/0
+
+.PHONY: help run test lint migrations-check check-deploy stack stack-stop stack-check clean
+
+help:
+	@echo "make run               set up, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make test              set up, run the test suite (DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make lint              ruff check and ruff format --check"
+	@echo "make migrations-check  fail when a model change has no migration"
+	@echo "make check-deploy      Django's deployment checks under production-like settings"
+	@echo "make stack             run the production topology locally on :8001 (make stack-stop)"
+	@echo "make stack-check       start the stack, verify /healthz, stop it"
+	@echo "make clean             remove .venv, caches and collected static files (keeps var/ data)"
+
+# Python 3.11 only (pyproject requires it). pyenv shims may offer just one of the two names, and a
+# shim can exist without working, so each candidate is asked for its version.
+$(PY):
+	@for p in python3.11 python3; do \
+	  if $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
+	    echo "Creating $(VENV) with $$(command -v $$p)"; exec $$p -m venv $(VENV); \
+	  fi; \
+	done; \
+	echo "Python 3.11 is required: neither python3.11 nor python3 is 3.11." >&2; exit 1
+
+$(INSTALLED): pyproject.toml | $(PY)
+	@echo "Installing Hotline and its dev tools into $(VENV) (the first time takes a minute)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# The SQLite database and collected static files live here; it is not in git.
+var:
+	@mkdir -p var
+
+# DEBUG=1 unless set otherwise: no SECRET_KEY is needed to try Hotline out.
+run: export DEBUG ?= 1
+run: $(INSTALLED) | var
+	$(PY) manage.py migrate
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# pytest-django builds its own test database (with migrations), so nothing is migrated here.
+# DATABASE_URL, TEST_REDIS_URL and the rest come from the environment.
+test: $(INSTALLED) | var
+	$(VENV)/bin/pytest $(ARGS)
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: export DEBUG ?= 1
+migrations-check: $(INSTALLED) | var
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Warnings are printed but do not fail the build; errors do.
+check-deploy: $(INSTALLED)
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level ERROR
+
+stack: $(INSTALLED) | var
+	scripts/stack start
+
+stack-stop:
+	scripts/stack stop
+
+stack-check: $(INSTALLED) | var
+	scripts/stack check
+
+clean:
+	scripts/stack stop
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache var/static var/stack
+	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +

@@ -1,0 +1,197 @@
+"""The database itself refuses what the data model forbids, whatever path a write takes."""
+
+import datetime
+import itertools
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from cases import workflow
+from cases.models import AppendOnlyError, Case, CaseEvent, Identifier, Party
+from hotline.models import Call, Region, Tip, User
+from tests.factories import CaseFactory, TipFactory
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = [status.value for status in workflow.Status]
+
+
+def refused(write):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write()
+
+
+def insert_case(status, reference="HT-2026-000001"):
+    closed = status in workflow.CLOSED_STATUSES
+    return Case.objects.create(
+        reference=reference,
+        status=status,
+        opened_at=timezone.now() - datetime.timedelta(hours=1),
+        closing_reason="other" if closed else "",
+        closed_at=timezone.now() if closed else None,
+    )
+
+
+@pytest.mark.parametrize(("old", "new"), list(itertools.permutations(STATUSES, 2)))
+def test_the_database_allows_exactly_the_workflow_s_status_transitions(old, new):
+    case = insert_case(old)
+    closing = new in workflow.CLOSED_STATUSES
+
+    def move():
+        Case.objects.filter(pk=case.pk).update(
+            status=new,
+            closing_reason="other" if closing else "",
+            closed_at=timezone.now() if closing else None,
+        )
+
+    if workflow.transition_allowed(old, new):
+        move()
+        assert Case.objects.get(pk=case.pk).status == new
+    else:
+        refused(move)
+        assert Case.objects.get(pk=case.pk).status == old
+
+
+def test_the_migration_s_frozen_transitions_match_the_workflow():
+    from importlib import import_module
+
+    rules = import_module("cases.migrations.0002_database_rules")
+    assert sorted(rules.TRANSITION_PAIRS) == workflow.transition_pairs()
+
+
+def test_a_duplicate_reference_is_refused():
+    insert_case("new", reference="HT-2026-000007")
+    refused(lambda: insert_case("new", reference="HT-2026-000007"))
+
+
+@pytest.mark.parametrize("reference", ["HT-26-000001", "HT-2026-1", "XX-2026-000001", ""])
+def test_a_malformed_reference_is_refused(reference):
+    refused(lambda: insert_case("new", reference=reference))
+
+
+def test_a_closed_case_without_a_reason_is_refused():
+    refused(
+        lambda: Case.objects.create(
+            reference="HT-2026-000002", status="closed", closed_at=timezone.now()
+        )
+    )
+
+
+def test_an_open_case_with_a_closing_time_is_refused():
+    refused(
+        lambda: Case.objects.create(
+            reference="HT-2026-000003", status="active", closed_at=timezone.now()
+        )
+    )
+
+
+def test_a_status_outside_the_workflow_is_refused():
+    refused(lambda: insert_case("pending"))
+
+
+def test_a_malformed_phone_identifier_is_refused():
+    case = insert_case("new")
+    refused(lambda: Identifier.objects.create(case=case, kind="phone", value="x", normalised="555"))
+
+
+def test_an_upper_case_e_mail_identifier_is_refused():
+    case = insert_case("new")
+    refused(
+        lambda: Identifier.objects.create(
+            case=case, kind="email", value="A@B.org", normalised="A@B.org"
+        )
+    )
+
+
+def test_an_identifier_must_belong_to_a_case_or_a_tip():
+    refused(lambda: Identifier.objects.create(kind="phone", value="x", normalised="+12025550143"))
+
+
+def test_a_handle_needs_a_platform_and_other_kinds_have_none():
+    case = insert_case("new")
+    refused(lambda: Identifier.objects.create(case=case, kind="handle", value="a", normalised="a"))
+    refused(
+        lambda: Identifier.objects.create(
+            case=case, kind="phone", platform="x", value="1", normalised="+12025550143"
+        )
+    )
+
+
+def test_the_same_identifier_twice_on_one_case_is_refused():
+    case = insert_case("new")
+    Identifier.objects.create(case=case, kind="phone", value="a", normalised="+12025550143")
+    refused(
+        lambda: Identifier.objects.create(
+            case=case, kind="phone", value="b", normalised="+12025550143"
+        )
+    )
+
+
+def test_a_victim_must_be_a_person_and_ages_agree_with_minority():
+    case = insert_case("new")
+    refused(lambda: Party.objects.create(case=case, role="potential_victim", kind="organisation"))
+    refused(
+        lambda: Party.objects.create(case=case, role="survivor", age_band="30-38", is_minor=True)
+    )
+    refused(
+        lambda: Party.objects.create(case=case, role="survivor", age_band="9-17", is_minor=False)
+    )
+    refused(lambda: Party.objects.create(case=case, role="survivor", citizenship="mx"))
+
+
+def test_a_call_cannot_end_before_it_starts():
+    now = timezone.now()
+    refused(
+        lambda: Call.objects.create(
+            channel="phone",
+            caller_type="anonymous",
+            reason="crisis",
+            started_at=now,
+            ended_at=now - datetime.timedelta(seconds=1),
+        )
+    )
+
+
+def test_a_tip_marked_duplicate_must_name_the_original_and_a_reason():
+    tip = TipFactory()
+    refused(lambda: Tip.objects.filter(pk=tip.pk).update(triage_state="duplicate"))
+    refused(lambda: Tip.objects.filter(pk=tip.pk).update(triage_state="no_action"))
+
+
+def test_a_tip_from_a_call_must_name_its_call():
+    refused(lambda: Tip.objects.create(source="call", observed="x"))
+
+
+def test_a_country_cannot_have_a_parent_region():
+    mexico = Region.objects.get(code="MX")
+    refused(lambda: Region.objects.filter(code="US").update(parent=mexico))
+
+
+def test_an_account_cannot_be_both_hotline_staff_and_a_partner(team, organisation):
+    refused(lambda: User.objects.create(username="both", team=team, organisation=organisation))
+
+
+def test_case_events_cannot_be_changed_or_deleted_through_the_model(advocate):
+    event = CaseFactory(actor=advocate).events.get(kind="created")
+    event.data = {"tampered": True}
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_updates_and_deletes_of_case_events_even_in_raw_sql(advocate):
+    event = CaseFactory(actor=advocate).events.get(kind="created")
+    for statement in (
+        "UPDATE cases_caseevent SET data = '{}' WHERE id = %s",
+        "DELETE FROM cases_caseevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [event.pk])
+    assert CaseEvent.objects.filter(pk=event.pk).exists()
