@@ -46,6 +46,8 @@ ROLE_PERMISSIONS = {
         "hotline.partnerorganisation": _ALL,
         "hotline.user": _ALL,
         "auth.group": _READ,
+        "hotline.workerheartbeat": _READ,
+        "cases.casereferencecounter": _READ,
         **_INTAKE,
         **_CASE_WORK,
     },

@@ -1,0 +1,410 @@
+"""The admin of reference data, people, calls and tips: who may use it, that it stays cheap on
+big tables, and that its writes go through the services."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from hotline import services
+from hotline.models import Call, Code, Industry, Region, Role, Tip, User, WorkerHeartbeat
+from tests.admin_helpers import errors_of, form_data, queries_to_show, signed_in
+from tests.conftest import PASSWORD
+from tests.factories import CallFactory, TipFactory, region
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Who may use which page --------------------------------------------------------------------
+
+HOTLINE_MODELS = [
+    "region",
+    "industry",
+    "code",
+    "team",
+    "partnerorganisation",
+    "user",
+    "call",
+    "tip",
+    "workerheartbeat",
+]
+ADMIN_MAY_ADD = {"region", "industry", "code", "team", "partnerorganisation", "user", "call", "tip"}
+SUPERVISOR_MAY_ADD = {"call", "tip"}
+
+
+@pytest.fixture
+def one_of_each(team, organisation, advocate):
+    services.heartbeat_record(worker="celery@worker-1")
+    return {
+        "region": region("US-TX"),
+        "industry": Industry.objects.get(code="agriculture_animal_husbandry"),
+        "code": Code.objects.filter(list=Code.List.ILO_INDICATORS).first(),
+        "team": team,
+        "partnerorganisation": organisation,
+        "user": advocate,
+        "call": CallFactory(advocate=advocate),
+        "tip": TipFactory(),
+        "workerheartbeat": WorkerHeartbeat.objects.get(),
+    }
+
+
+def admin_url(model_name, view, *args):
+    return reverse(f"admin:hotline_{model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model_name", HOTLINE_MODELS)
+def test_an_administrator_can_open_every_hotline_list_and_record(
+    client, admin_user, one_of_each, model_name
+):
+    signed_in(client, admin_user)
+    row = one_of_each[model_name]
+
+    assert client.get(admin_url(model_name, "changelist")).status_code == 200
+    assert client.get(admin_url(model_name, "change", row.pk)).status_code == 200
+    expected = 200 if model_name in ADMIN_MAY_ADD else 403
+    assert client.get(admin_url(model_name, "add")).status_code == expected
+
+
+@pytest.mark.parametrize("model_name", HOTLINE_MODELS)
+def test_a_supervisor_sees_what_the_supervisor_role_allows(
+    client, supervisor, one_of_each, model_name
+):
+    signed_in(client, supervisor)
+    row = one_of_each[model_name]
+    may_view = model_name != "workerheartbeat"
+
+    assert client.get(admin_url(model_name, "changelist")).status_code == (200 if may_view else 403)
+    assert client.get(admin_url(model_name, "change", row.pk)).status_code == (
+        200 if may_view else 403
+    )
+    expected = 200 if model_name in SUPERVISOR_MAY_ADD else 403
+    assert client.get(admin_url(model_name, "add")).status_code == expected
+
+
+@pytest.mark.parametrize("who", ["partner", "outsider"])
+@pytest.mark.parametrize("model_name", HOTLINE_MODELS)
+def test_partners_and_accounts_without_a_role_are_sent_to_the_login_page(
+    client, request, one_of_each, who, model_name
+):
+    signed_in(client, request.getfixturevalue(who))
+
+    for url in (
+        admin_url(model_name, "changelist"),
+        admin_url(model_name, "change", one_of_each[model_name].pk),
+        admin_url(model_name, "add"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
+
+
+def test_an_administrator_can_see_the_roles_as_groups_but_not_change_them(client, admin_user):
+    signed_in(client, admin_user)
+    group = Group.objects.get(name=Role.ADVOCATE)
+
+    assert client.get(reverse("admin:auth_group_changelist")).status_code == 200
+    assert client.get(reverse("admin:auth_group_change", args=[group.pk])).status_code == 200
+    assert client.get(reverse("admin:auth_group_add")).status_code == 403
+
+
+def test_an_advocate_finds_a_region_by_name_in_the_autocomplete(client, advocate):
+    signed_in(client, advocate)
+
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "Texas", "app_label": "hotline", "model_name": "call", "field_name": "region"},
+    )
+
+    assert response.status_code == 200
+    assert {"id": str(region("US-TX").pk), "text": "Texas (US-TX)"} in response.json()["results"]
+
+
+def test_an_advocate_may_not_manage_reference_data(client, advocate):
+    signed_in(client, advocate)
+
+    assert client.get(admin_url("region", "changelist")).status_code == 200
+    assert client.get(admin_url("region", "add")).status_code == 403
+    response = client.post(admin_url("region", "change", region("US-TX").pk), {"name": "X"})
+    assert response.status_code == 403
+
+
+# --- Lists that stay cheap ------------------------------------------------------------------
+
+
+def test_the_call_list_runs_the_same_queries_for_3_calls_as_for_30(client, admin_user, advocate):
+    signed_in(client, admin_user)
+    url = admin_url("call", "changelist")
+    for _ in range(3):
+        CallFactory(advocate=advocate, region=region("US-TX"))
+    few = queries_to_show(client, url)
+
+    for number in range(27):
+        CallFactory(advocate=advocate, region=region("US-CA" if number % 2 else "MX-CMX"))
+
+    assert queries_to_show(client, url) == few
+
+
+def test_the_tip_list_runs_the_same_queries_for_3_tips_as_for_30(client, admin_user):
+    signed_in(client, admin_user)
+    url = admin_url("tip", "changelist")
+    for _ in range(3):
+        TipFactory()
+    few = queries_to_show(client, url)
+
+    for _ in range(27):
+        TipFactory(region=region("US-NY"))
+
+    assert queries_to_show(client, url) == few
+
+
+def test_the_user_list_shows_roles_without_a_query_per_user(client, admin_user, team):
+    signed_in(client, admin_user)
+    url = admin_url("user", "changelist")
+    few = queries_to_show(client, url)
+
+    for number in range(10):
+        services.user_create(
+            username=f"advocate{number}", password=PASSWORD, role=Role.ADVOCATE, team=team
+        )
+
+    assert queries_to_show(client, url) == few
+    assert "Advocate" in client.get(url).content.decode()
+
+
+def test_a_supervisor_can_find_calls_by_a_word_of_the_summary_and_filter_them_by_reason(
+    client, supervisor, advocate
+):
+    signed_in(client, supervisor)
+    farm = CallFactory(advocate=advocate, summary="Workers locked in at a dairy farm.")
+    crisis = CallFactory(
+        advocate=advocate, summary="Caller in crisis at a dairy farm.", reason=Call.Reason.CRISIS
+    )
+    CallFactory(advocate=advocate, summary="Question about a nail salon.")
+    url = admin_url("call", "changelist")
+
+    found = client.get(url, {"q": "dairy"}).context["cl"].result_list
+    assert set(found) == {farm, crisis}
+    found = client.get(url, {"q": "dairy", "reason__exact": "crisis"}).context["cl"].result_list
+    assert list(found) == [crisis]
+    assert list(client.get(url, {"q": str(crisis.pk)}).context["cl"].result_list) == [crisis]
+
+
+# --- Writes through the services ----------------------------------------------------------------
+
+
+def test_a_call_added_in_the_admin_is_logged_by_call_log_and_taken_by_whoever_logs_it(
+    client, advocate
+):
+    signed_in(client, advocate)
+    data = form_data(client.get(admin_url("call", "add")))
+    data.update(
+        channel="sms",
+        caller_type="potential_victim",
+        reason="trafficking_tip",
+        summary="Texted from a motel.",
+        region=region("US-TX").pk,
+    )
+
+    response = client.post(admin_url("call", "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    call = Call.objects.get()
+    assert (call.advocate, call.channel, call.region) == (advocate, "sms", region("US-TX"))
+
+
+def test_a_call_that_ends_before_it_starts_is_refused_with_a_message(client, advocate):
+    signed_in(client, advocate)
+    data = form_data(client.get(admin_url("call", "add")))
+    data.update(
+        channel="phone",
+        caller_type="anonymous",
+        reason="crisis",
+        started_at_0="2026-01-05",
+        started_at_1="10:00:00",
+        ended_at_0="2026-01-05",
+        ended_at_1="09:00:00",
+    )
+
+    response = client.post(admin_url("call", "add"), data)
+
+    assert "A call cannot end before it starts." in errors_of(response)
+    assert not Call.objects.exists()
+
+
+def test_a_tip_added_in_the_admin_is_submitted_by_tip_submit_in_the_name_of_its_author(
+    client, supervisor
+):
+    signed_in(client, supervisor)
+    indicator = Code.objects.filter(list=Code.List.ILO_INDICATORS).first()
+    data = form_data(client.get(admin_url("tip", "add")))
+    data.update(
+        source="web_form",
+        observed="Workers sleep in the restaurant's storeroom.",
+        industry=Industry.objects.get(code="restaurants_food_service").pk,
+        indicators=[indicator.pk],
+    )
+
+    response = client.post(admin_url("tip", "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    tip = Tip.objects.get()
+    assert tip.submitted_by == supervisor
+    assert list(tip.indicators.all()) == [indicator]
+
+
+def test_a_tip_from_a_partner_must_name_the_partner(client, supervisor):
+    signed_in(client, supervisor)
+    data = form_data(client.get(admin_url("tip", "add")))
+    data.update(source="partner", observed="Seen at the port.")
+
+    response = client.post(admin_url("tip", "add"), data)
+
+    assert "A tip from a partner names the partner." in errors_of(response)
+    assert not Tip.objects.exists()
+
+
+def test_triaging_a_tip_in_the_admin_goes_through_tip_triage(client, supervisor):
+    signed_in(client, supervisor)
+    tip = TipFactory()
+    url = admin_url("tip", "change", tip.pk)
+    data = form_data(client.get(url))
+    data.update(triage_state="no_action", triage_reason="Not enough to act on.", address="Main St")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    tip.refresh_from_db()
+    assert (tip.triage_state, tip.triaged_by, tip.address) == ("no_action", supervisor, "Main St")
+    assert tip.triaged_at is not None
+
+
+def test_a_tip_marked_duplicate_without_the_original_shows_what_is_missing(client, supervisor):
+    signed_in(client, supervisor)
+    tip = TipFactory()
+    url = admin_url("tip", "change", tip.pk)
+    data = form_data(client.get(url))
+    data.update(triage_state="duplicate", triage_reason="")
+
+    response = client.post(url, data)
+
+    errors = errors_of(response)
+    assert "Say which tip this one duplicates." in errors
+    assert "Give a reason, so a reviewer can follow it." in errors
+    tip.refresh_from_db()
+    assert tip.triage_state == Tip.TriageState.NEW
+
+
+def test_the_triage_form_does_not_offer_new_or_linked_to_a_triaged_tip(client, supervisor):
+    signed_in(client, supervisor)
+    tip = services.tip_triage(actor=supervisor, tip=TipFactory(), state="triaged")
+
+    form = client.get(admin_url("tip", "change", tip.pk)).context["adminform"].form
+
+    offered = [value for value, _label in form.fields["triage_state"].choices]
+    assert offered == ["triaged", "duplicate", "no_action"]
+
+
+def test_an_account_added_in_the_admin_is_created_by_user_create_with_its_role(
+    client, admin_user, team
+):
+    signed_in(client, admin_user)
+    data = form_data(client.get(admin_url("user", "add")))
+    data.update(
+        username="bea",
+        password1=PASSWORD,
+        password2=PASSWORD,
+        role="supervisor",
+        team=team.pk,
+        email="bea@example.org",
+    )
+
+    response = client.post(admin_url("user", "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    user = User.objects.get(username="bea")
+    assert (user.role, user.team, user.is_staff) == (Role.SUPERVISOR, team, True)
+    assert user.check_password(PASSWORD)
+
+
+def test_a_partner_account_needs_an_organisation(client, admin_user):
+    signed_in(client, admin_user)
+    data = form_data(client.get(admin_url("user", "add")))
+    data.update(username="pia", password1=PASSWORD, password2=PASSWORD, role="partner")
+
+    response = client.post(admin_url("user", "add"), data)
+
+    assert "A partner account belongs to an organisation." in errors_of(response)
+    assert not User.objects.filter(username="pia").exists()
+
+
+def test_a_refusal_by_the_service_is_shown_on_the_form_and_nothing_is_saved(
+    client, admin_user, monkeypatch
+):
+    signed_in(client, admin_user)
+    data = form_data(client.get(admin_url("user", "add")))
+    data.update(username="rex", password1=PASSWORD, password2=PASSWORD, role="advocate")
+
+    def refuse(**_arguments):
+        User.objects.create(username="half-made")
+        raise ValidationError({"team": "Every advocate works in a team."})
+
+    monkeypatch.setattr(services, "user_create", refuse)
+    response = client.post(admin_url("user", "add"), data)
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["team"] == ["Every advocate works in a team."]
+    assert form["username"].value() == "rex"
+    assert not User.objects.filter(username__in=["rex", "half-made"]).exists()
+
+
+def test_an_administrator_who_is_not_a_superuser_cannot_make_anyone_a_superuser(
+    client, admin_user, advocate
+):
+    signed_in(client, admin_user)
+    url = admin_url("user", "change", advocate.pk)
+    data = form_data(client.get(url))
+    data.update(is_superuser="on", last_name="Ng")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    advocate.refresh_from_db()
+    assert (advocate.last_name, advocate.is_superuser) == ("Ng", False)
+
+
+def test_the_user_page_shows_the_role_held_through_the_groups(client, admin_user, supervisor):
+    signed_in(client, admin_user)
+
+    response = client.get(admin_url("user", "change", supervisor.pk))
+
+    assert "Supervisor" in response.content.decode()
+
+
+def test_a_region_added_in_the_admin_takes_its_place_in_the_tree(client, admin_user):
+    signed_in(client, admin_user)
+    data = form_data(client.get(admin_url("region", "add")))
+    data.update(code="US-ZZ", name="Test Territory", parent=region("US").pk)
+
+    response = client.post(admin_url("region", "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    added = Region.objects.get(code="US-ZZ")
+    assert (added.kind, added.country_code, added.path, added.depth) == (
+        "subdivision",
+        "US",
+        "US/US-ZZ",
+        1,
+    )
+
+
+def test_worker_heartbeats_are_read_only(client, admin_user):
+    signed_in(client, admin_user)
+    services.heartbeat_record(worker="celery@worker-1")
+    url = admin_url("workerheartbeat", "change", "celery@worker-1")
+
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"last_seen_0": "2020-01-01"}).status_code == 403
+    assert client.get(admin_url("workerheartbeat", "delete", "celery@worker-1")).status_code == 403
+    assert WorkerHeartbeat.objects.get().last_seen.date() == timezone.now().date()
