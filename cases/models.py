@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
 from hotline.db import choices_constraint
@@ -100,7 +101,9 @@ class Case(models.Model):
             choices_constraint("priority", Priority),
             choices_constraint("trafficking_type", TraffickingType),
             models.CheckConstraint(
-                condition=Q(reference__regex=REFERENCE_PATTERN), name="cases_case_reference_format"
+                condition=Q(reference__regex=REFERENCE_PATTERN),
+                name="cases_case_reference_format",
+                violation_error_message=_("A case reference looks like HT-2026-000123."),
             ),
             models.CheckConstraint(
                 condition=(
@@ -109,12 +112,21 @@ class Case(models.Model):
                 )
                 | Q(status__in=sorted(OPEN_STATUSES), closed_at__isnull=True, closing_reason=""),
                 name="cases_case_closed_iff_reason_and_time",
+                violation_error_message=_(
+                    "A closed case has a closing reason and a closing time; "
+                    "an open case has neither."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(closed_at__isnull=True) | Q(closed_at__gte=F("opened_at")),
                 name="cases_case_closes_after_it_opens",
+                violation_error_message=_("A case cannot close before it opens."),
             ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="cases_case_version_positive"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="cases_case_version_positive",
+                violation_error_message=_("A case's version starts at 1."),
+            ),
         ]
         indexes = [
             # The case queue: open cases by status, most urgent first, oldest first.
@@ -141,7 +153,9 @@ class CaseReferenceCounter(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(last_number__lte=999_999), name="cases_counter_fits_six_digits"
+                condition=Q(last_number__lte=999_999),
+                name="cases_counter_fits_six_digits",
+                violation_error_message=_("This year has used all one million case references."),
             )
         ]
 
@@ -247,18 +261,26 @@ class Party(models.Model):
             models.CheckConstraint(
                 condition=~Q(role__in=["potential_victim", "survivor"]) | Q(kind="person"),
                 name="cases_party_victim_is_a_person",
+                violation_error_message=_(
+                    "A potential victim or survivor is a person, not an organisation."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(citizenship="") | Q(citizenship__regex=r"^[A-Z]{2}$"),
                 name="cases_party_citizenship_code",
+                violation_error_message=_(
+                    "Citizenship is a two-letter ISO 3166-1 country code such as MX."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(age_band__in=["0-8", "9-17"]) | ~Q(is_minor=False),
                 name="cases_party_child_age_band_is_minor",
+                violation_error_message=_("Someone in a child's age band is a minor."),
             ),
             models.CheckConstraint(
                 condition=Q(age_band__in=["0-8", "9-17", "unknown"]) | ~Q(is_minor=True),
                 name="cases_party_adult_age_band_is_not_minor",
+                violation_error_message=_("Someone in an adult's age band is not a minor."),
             ),
         ]
         indexes = [models.Index(fields=["case", "role"], name="party_case_role_idx")]
@@ -329,32 +351,46 @@ class Identifier(models.Model):
             models.CheckConstraint(
                 condition=Q(case__isnull=False) | Q(tip__isnull=False),
                 name="cases_identifier_belongs_to_case_or_tip",
+                violation_error_message=_("An identifier belongs to a case or a tip."),
             ),
             models.CheckConstraint(
                 condition=(Q(kind="handle") & ~Q(platform=""))
                 | (~Q(kind="handle") & Q(platform="")),
                 name="cases_identifier_platform_only_for_handles",
+                violation_error_message=_(
+                    "A handle names its platform; other identifiers have none."
+                ),
             ),
             models.CheckConstraint(
-                condition=~Q(normalised=""), name="cases_identifier_normalised_not_empty"
+                condition=~Q(normalised=""),
+                name="cases_identifier_normalised_not_empty",
+                violation_error_message=_("This identifier has nothing in it that can be matched."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="phone") | Q(normalised__regex=r"^\+[1-9][0-9]{6,14}$"),
                 name="cases_identifier_phone_is_e164",
+                violation_error_message=_(
+                    "A phone number is stored in E.164 form, such as +12025550143."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="email") | Q(normalised__regex=r"^[^@A-Z\s]+@[^@A-Z\s]+$"),
                 name="cases_identifier_email_is_lower_case_address",
+                violation_error_message=_(
+                    "An e-mail address is stored in lower case, such as name@example.org."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["case", "kind", "platform", "normalised"],
                 condition=Q(case__isnull=False),
                 name="cases_identifier_once_per_case",
+                violation_error_message=_("This case already has this identifier."),
             ),
             models.UniqueConstraint(
                 fields=["tip", "kind", "platform", "normalised"],
                 condition=Q(tip__isnull=False),
                 name="cases_identifier_once_per_tip",
+                violation_error_message=_("This tip already has this identifier."),
             ),
         ]
         indexes = [
@@ -441,10 +477,12 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=Q(responded_at__isnull=True) | Q(responded_at__gte=F("sent_at")),
                 name="cases_referral_response_after_sending",
+                violation_error_message=_("A referral cannot be answered before it was sent."),
             ),
             models.CheckConstraint(
                 condition=Q(status="sent") | Q(responded_at__isnull=False),
                 name="cases_referral_response_has_time",
+                violation_error_message=_("An answered referral has the time of its answer."),
             ),
         ]
         indexes = [
@@ -499,7 +537,13 @@ class Note(models.Model):
 
     class Meta:
         ordering = ["case", "created_at"]
-        constraints = [models.CheckConstraint(condition=~Q(text=""), name="cases_note_not_empty")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="cases_note_not_empty",
+                violation_error_message=_("A note cannot be empty."),
+            )
+        ]
 
     def __str__(self):
         return f"Note {self.pk} on {self.case_id}"

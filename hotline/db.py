@@ -16,5 +16,7 @@ def choices_constraint(field, choices, *, allow_blank=False, allow_null=False):
     if allow_null:
         condition |= models.Q(**{f"{field}__isnull": True})
     return models.CheckConstraint(
-        condition=condition, name=f"%(app_label)s_%(class)s_{field}_valid"
+        condition=condition,
+        name=f"%(app_label)s_%(class)s_{field}_valid",
+        violation_error_message=f"Choose a valid {field.replace('_', ' ')}.",
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hotline.db import choices_constraint
 from hotline.validators import validate_language_code
@@ -101,9 +102,14 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
                 name="hotline_call_ends_after_it_starts",
+                violation_error_message=_("A call cannot end before it starts."),
             ),
             models.CheckConstraint(
-                condition=Q(language__regex=r"^[a-z]{2,3}$"), name="hotline_call_language_code"
+                condition=Q(language__regex=r"^[a-z]{2,3}$"),
+                name="hotline_call_language_code",
+                violation_error_message=_(
+                    "Use a lower-case ISO 639 language code such as en or es."
+                ),
             ),
         ]
         indexes = [
@@ -216,25 +222,32 @@ class Tip(models.Model):
             models.CheckConstraint(
                 condition=Q(reference__regex=r"^T-[A-Z2-9]{4}-[A-Z2-9]{4}$"),
                 name="hotline_tip_reference_format",
+                violation_error_message=_("A tip reference looks like T-ABCD-2345."),
             ),
             models.CheckConstraint(
                 condition=~Q(source="call") | Q(call__isnull=False),
                 name="hotline_tip_from_call_has_call",
+                violation_error_message=_("A tip from a call names its call."),
             ),
             models.CheckConstraint(
                 condition=~Q(source="partner") | Q(organisation__isnull=False),
                 name="hotline_tip_from_partner_has_organisation",
+                violation_error_message=_("A tip from a partner names the partner."),
             ),
             models.CheckConstraint(
                 condition=~Q(triage_state="duplicate") | Q(duplicate_of__isnull=False),
                 name="hotline_tip_duplicate_names_original",
+                violation_error_message=_("Say which tip this one duplicates."),
             ),
             models.CheckConstraint(
                 condition=~Q(triage_state__in=["duplicate", "no_action"]) | ~Q(triage_reason=""),
                 name="hotline_tip_closed_tip_has_reason",
+                violation_error_message=_("Give a reason, so a reviewer can follow it."),
             ),
             models.CheckConstraint(
-                condition=~Q(duplicate_of=F("pk")), name="hotline_tip_not_duplicate_of_itself"
+                condition=~Q(duplicate_of=F("pk")),
+                name="hotline_tip_not_duplicate_of_itself",
+                violation_error_message=_("A tip cannot duplicate itself."),
             ),
         ]
         indexes = [

@@ -5,6 +5,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from hotline.db import choices_constraint
 
@@ -91,9 +92,15 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(team__isnull=True) | Q(organisation__isnull=True),
                 name="hotline_user_staff_or_partner_not_both",
+                violation_error_message=_(
+                    "An account is hotline staff (with a team) or a partner "
+                    "(with an organisation), not both."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(language__in=["en", "es"]), name="hotline_user_language_valid"
+                condition=Q(language__in=["en", "es"]),
+                name="hotline_user_language_valid",
+                violation_error_message=_("Choose English or Spanish."),
             ),
         ]
 

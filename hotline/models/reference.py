@@ -4,6 +4,7 @@ Standard (HTCDS 2.0). Loaded by migrations (see hotline/reference_data.py), edit
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from hotline.db import choices_constraint
 
@@ -54,10 +55,14 @@ class Region(models.Model):
                     | Q(kind="subdivision", parent__isnull=False, depth__gte=1)
                 ),
                 name="hotline_region_country_is_root",
+                violation_error_message=_("A country has no parent region; a subdivision has one."),
             ),
             models.CheckConstraint(
                 condition=Q(census_region="") | Q(country_code="US"),
                 name="hotline_region_census_region_only_in_us",
+                violation_error_message=_(
+                    "Only regions of the United States have a Census region."
+                ),
             ),
         ]
 
@@ -119,7 +124,11 @@ class Code(models.Model):
         ordering = ["list", "position", "label"]
         constraints = [
             choices_constraint("list", CodeList),
-            models.UniqueConstraint(fields=["list", "code"], name="hotline_code_unique_in_list"),
+            models.UniqueConstraint(
+                fields=["list", "code"],
+                name="hotline_code_unique_in_list",
+                violation_error_message=_("This list already has this code."),
+            ),
         ]
 
     def __str__(self):

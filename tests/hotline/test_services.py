@@ -71,7 +71,7 @@ def test_a_call_with_a_bad_value_is_refused_naming_the_field(advocate, field, va
 
 def test_a_call_that_ends_before_it_starts_is_refused(advocate):
     now = timezone.now()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="A call cannot end before it starts"):
         services.call_log(
             advocate=advocate,
             channel="phone",
