@@ -77,7 +77,9 @@ class Case(models.Model):
         "hotline.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
     is_restricted = models.BooleanField(
-        default=False, help_text="Only the assignee and supervisors may see a restricted case."
+        default=False,
+        help_text="For a case only its assignee and supervisors should see (a staff member's "
+        "relative, a high-profile case); the access rules enforce it.",
     )
     calls = models.ManyToManyField("hotline.Call", blank=True, related_name="cases")
     tips = models.ManyToManyField("hotline.Tip", blank=True, related_name="cases")
@@ -138,10 +140,6 @@ class Case(models.Model):
 
     def __str__(self):
         return self.reference
-
-    @property
-    def is_open(self):
-        return self.status in OPEN_STATUSES
 
 
 class CaseReferenceCounter(models.Model):
@@ -207,6 +205,11 @@ class PartyGender(models.TextChoices):
     UNKNOWN = "NonSpecifiedUnknown", "Not specified or unknown"
 
 
+VICTIM_ROLES = frozenset({PartyRole.POTENTIAL_VICTIM, PartyRole.SURVIVOR})
+MINOR_AGE_BANDS = frozenset({PartyAgeBand.AGE_0_8, PartyAgeBand.AGE_9_17})
+ADULT_AGE_BANDS = frozenset(set(PartyAgeBand) - MINOR_AGE_BANDS - {PartyAgeBand.UNKNOWN})
+
+
 class Party(models.Model):
     """A person or organisation in a case, in one role."""
 
@@ -215,9 +218,9 @@ class Party(models.Model):
     AgeBand = PartyAgeBand
     Gender = PartyGender
 
-    VICTIM_ROLES = frozenset({Role.POTENTIAL_VICTIM, Role.SURVIVOR})
-    MINOR_AGE_BANDS = frozenset({AgeBand.AGE_0_8, AgeBand.AGE_9_17})
-    ADULT_AGE_BANDS = frozenset(set(AgeBand) - MINOR_AGE_BANDS - {AgeBand.UNKNOWN})
+    VICTIM_ROLES = VICTIM_ROLES
+    MINOR_AGE_BANDS = MINOR_AGE_BANDS
+    ADULT_AGE_BANDS = ADULT_AGE_BANDS
     # The HTCDS per_RoleInProcess code each perpetrator role is exported as.
     HTCDS_ROLE = {
         Role.RECRUITER: "RecruiterOrIntermediary",
@@ -259,7 +262,7 @@ class Party(models.Model):
             choices_constraint("age_band", PartyAgeBand),
             choices_constraint("gender", PartyGender),
             models.CheckConstraint(
-                condition=~Q(role__in=["potential_victim", "survivor"]) | Q(kind="person"),
+                condition=~Q(role__in=sorted(VICTIM_ROLES)) | Q(kind="person"),
                 name="cases_party_victim_is_a_person",
                 violation_error_message=_(
                     "A potential victim or survivor is a person, not an organisation."
@@ -273,12 +276,12 @@ class Party(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=~Q(age_band__in=["0-8", "9-17"]) | ~Q(is_minor=False),
+                condition=~Q(age_band__in=sorted(MINOR_AGE_BANDS)) | ~Q(is_minor=False),
                 name="cases_party_child_age_band_is_minor",
                 violation_error_message=_("Someone in a child's age band is a minor."),
             ),
             models.CheckConstraint(
-                condition=Q(age_band__in=["0-8", "9-17", "unknown"]) | ~Q(is_minor=True),
+                condition=~Q(age_band__in=sorted(ADULT_AGE_BANDS)) | ~Q(is_minor=True),
                 name="cases_party_adult_age_band_is_not_minor",
                 violation_error_message=_("Someone in an adult's age band is not a minor."),
             ),
@@ -560,13 +563,17 @@ class CaseEventKind(models.TextChoices):
     ASSIGNED = "assigned", "Assigned"
     NOTE_ADDED = "note_added", "Note added"
     PARTY_ADDED = "party_added", "Party added"
+    PARTY_UPDATED = "party_updated", "Party updated"
     IDENTIFIER_ADDED = "identifier_added", "Identifier added"
+    IDENTIFIER_UPDATED = "identifier_updated", "Identifier updated"
     VENUE_ADDED = "venue_added", "Venue added"
+    VENUE_UPDATED = "venue_updated", "Venue updated"
     TIP_LINKED = "tip_linked", "Tip linked"
     CALL_LINKED = "call_linked", "Call linked"
     REFERRAL_SENT = "referral_sent", "Referral sent"
     REFERRAL_UPDATED = "referral_updated", "Referral updated"
     OUTCOME_RECORDED = "outcome_recorded", "Outcome recorded"
+    OUTCOME_UPDATED = "outcome_updated", "Outcome updated"
     VIEWED = "viewed", "Viewed"
 
 

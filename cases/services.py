@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases import identifiers, workflow
+from cases import events, identifiers, workflow
 from cases.models import (
     Case,
     CaseEvent,
@@ -23,10 +23,9 @@ from cases.models import (
     Referral,
     Venue,
 )
-from hotline.models import Code, Role, Tip, TraffickingType, Urgency
-from hotline.services import tip_mark_linked
-
-Kind = CaseEvent.Kind
+from hotline.models import Code, Tip, TraffickingType, Urgency
+from hotline.selectors import is_assignable
+from hotline.services import CLOSED_TIP_STATES, choice, record_update, tip_mark_linked
 
 # Fields case_update may change, and whether their values may be written into the timeline
 # (statistics dimensions may; free text may not, it can hold names).
@@ -39,6 +38,13 @@ UPDATABLE_FIELDS = {
     "is_restricted": True,
     "summary": False,
 }
+PARTY_CORRECTABLE = {
+    "kind", "role", "name", "aliases", "date_of_birth", "age_band", "gender", "is_minor",
+    "citizenship", "description",
+}  # fmt: skip
+VENUE_CORRECTABLE = {"name", "industry", "region", "address"}
+REFERRAL_TERMS = {"due_at", "shares_identities", "notes"}
+OUTCOME_CORRECTABLE = {"kind", "occurred_on", "agency", "notes"}
 PRIORITY_FOR_URGENCY = {
     Urgency.ROUTINE: Priority.NORMAL,
     Urgency.URGENT: Priority.HIGH,
@@ -58,16 +64,25 @@ class CaseChanged(Exception):
         )
 
 
-def event_record(*, case, kind, actor, **data):
+def event_record(*, case, actor, event):
+    """Append `event`, a (kind, data) pair from cases/events.py, to the case's timeline."""
+    kind, data = event
     return CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data)
+
+
+def reference_format(year, number):
+    return f"HT-{year}-{number:06d}"
 
 
 def _reference_next(opened_at):
     year = timezone.localtime(opened_at).year
-    counter, _created = CaseReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    # get_or_create then lock: two first cases of a year may both try to create the counter,
+    # and the loser must read the winner's row rather than fail.
+    CaseReferenceCounter.objects.get_or_create(year=year)
+    counter = CaseReferenceCounter.objects.select_for_update().get(year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"HT-{year}-{counter.last_number:06d}"
+    return reference_format(year, counter.last_number)
 
 
 def _lock(case, expected_version):
@@ -92,10 +107,8 @@ def _check_codes(values, code_list, field):
     return values
 
 
-def _check_staff(user, field):
-    if user is None:
-        return
-    if not user.is_active or user.role not in (Role.ADVOCATE, Role.SUPERVISOR):
+def _check_assignable(user, field):
+    if user is not None and not is_assignable(user):
         raise ValidationError(
             {field: "Cases can only be assigned to active advocates and supervisors."}
         )
@@ -104,6 +117,10 @@ def _check_staff(user, field):
 def _check_same_case(case, related, field):
     if related is not None and related.case_id != case.pk:
         raise ValidationError({field: "This belongs to another case."})
+
+
+def _plain(value):
+    return value.pk if hasattr(value, "pk") else value
 
 
 @transaction.atomic
@@ -126,8 +143,11 @@ def case_open(
     calls=(),
 ):
     """Open a case. Its tips and calls are linked to it, each with its own timeline event."""
-    _check_staff(assignee, "assignee")
-    opened_at = opened_at or timezone.now()
+    _check_assignable(assignee, "assignee")
+    now = timezone.now()
+    opened_at = opened_at or now
+    if opened_at > now:
+        raise ValidationError({"opened_at": "A case cannot be opened in the future."})
     case = Case(
         trafficking_type=trafficking_type,
         industry=industry,
@@ -142,24 +162,22 @@ def case_open(
         created_by=actor,
     )
     case.full_clean(exclude=["reference"])
+    methods_of_control = _check_codes(
+        methods_of_control, Code.List.METHODS_OF_CONTROL, "methods_of_control"
+    )
+    exploitation_types = _check_codes(
+        exploitation_types, Code.List.TYPES_OF_EXPLOITATION, "exploitation_types"
+    )
     case.reference = _reference_next(opened_at)
     case.save()
-    case.methods_of_control.set(
-        _check_codes(methods_of_control, Code.List.METHODS_OF_CONTROL, "methods_of_control")
-    )
-    case.exploitation_types.set(
-        _check_codes(exploitation_types, Code.List.TYPES_OF_EXPLOITATION, "exploitation_types")
-    )
-    event_record(case=case, kind=Kind.CREATED, actor=actor, reference=case.reference)
+    case.methods_of_control.set(methods_of_control)
+    case.exploitation_types.set(exploitation_types)
+    event_record(case=case, actor=actor, event=events.created(reference=case.reference))
     if case.assignee_id or case.team_id:
         event_record(
             case=case,
-            kind=Kind.ASSIGNED,
             actor=actor,
-            assignee=case.assignee_id,
-            team=case.team_id,
-            previous_assignee=None,
-            previous_team=None,
+            event=events.assigned(assignee=case.assignee_id, team=case.team_id),
         )
     for tip in tips:
         case_link_tip(actor=actor, case=case, tip=tip)
@@ -171,47 +189,69 @@ def case_open(
 @transaction.atomic
 def case_open_from_tip(*, actor, tip, **fields):
     """Open a case from a tip: the case takes the tip's place, industry, type and urgency
-    (unless given), and the tip's call and identifiers."""
+    (unless given), and the tip's call and identifiers.
+
+    A tip opens one case: a second attempt (a double click, a retry, a colleague at the same
+    moment) is refused and names the case that exists; link the tip to more cases instead.
+    """
     tip = Tip.objects.select_for_update().get(pk=tip.pk)
-    if tip.triage_state in (Tip.TriageState.DUPLICATE, Tip.TriageState.NO_ACTION):
+    existing = list(tip.cases.values_list("reference", flat=True))
+    if existing:
         raise ValidationError(
-            "This tip was closed as %(state)s; reopen it before opening a case.",
-            params={"state": tip.get_triage_state_display().lower()},
+            {"tip": f"A case was already opened from this tip: {', '.join(sorted(existing))}."},
+            code="already_opened",
         )
     defaults = {
         "region": tip.region,
         "industry": tip.industry,
         "trafficking_type": tip.trafficking_type,
         "priority": PRIORITY_FOR_URGENCY[Urgency(tip.urgency)],
-        "opened_at": timezone.now(),
     }
-    case = case_open(actor=actor, **{**defaults, **fields})
-    case_link_tip(actor=actor, case=case, tip=tip)
-    return case
+    return case_open(actor=actor, tips=[tip], **{**defaults, **fields})
 
 
 @transaction.atomic
 def case_link_tip(*, actor, case, tip):
-    """Link a tip (and the call it came from) to a case; the tip's identifiers join the case."""
+    """Link a tip (and the call it came from) to a case; the tip's identifiers join the case.
+
+    An identifier first mentioned in the tip moves onto the case; when the tip is already linked
+    to another case, the case gets its own copy, so each case holds all its identifiers.
+    """
+    tip = Tip.objects.select_for_update().get(pk=tip.pk)
+    if tip.triage_state in CLOSED_TIP_STATES:
+        state = tip.get_triage_state_display().lower()
+        raise ValidationError(
+            {"tip": f"This tip was closed as {state}; it cannot be linked to a case."}
+        )
     if case.tips.filter(pk=tip.pk).exists():
         return case
     case.tips.add(tip)
-    event_record(case=case, kind=Kind.TIP_LINKED, actor=actor, tip=tip.pk)
+    event_record(case=case, actor=actor, event=events.tip_linked(tip=tip))
     on_case = set(case.identifiers.values_list("kind", "platform", "normalised"))
-    for identifier in tip.identifiers.filter(case__isnull=True):
-        key = (identifier.kind, identifier.platform, identifier.normalised)
+    for mentioned in tip.identifiers.order_by("pk"):
+        key = (mentioned.kind, mentioned.platform, mentioned.normalised)
         if key in on_case:
             continue
-        identifier.case = case
-        identifier.save(update_fields=["case"])
+        if mentioned.case_id is None:
+            mentioned.case = case
+            mentioned.save(update_fields=["case"])
+            identifier = mentioned
+        else:
+            identifier = Identifier.objects.create(
+                case=case,
+                kind=mentioned.kind,
+                platform=mentioned.platform,
+                value=mentioned.value,
+                normalised=mentioned.normalised,
+                created_by=actor,
+            )
         on_case.add(key)
         event_record(
             case=case,
-            kind=Kind.IDENTIFIER_ADDED,
             actor=actor,
-            identifier=identifier.pk,
-            identifier_kind=identifier.kind,
-            tip=tip.pk,
+            event=events.identifier_added(
+                identifier=identifier, identifier_kind=identifier.kind, tip=tip
+            ),
         )
     tip_mark_linked(actor=actor, tip=tip)
     if tip.call_id is not None:
@@ -224,7 +264,7 @@ def case_link_call(*, actor, case, call):
     if case.calls.filter(pk=call.pk).exists():
         return case
     case.calls.add(call)
-    event_record(case=case, kind=Kind.CALL_LINKED, actor=actor, call=call.pk)
+    event_record(case=case, actor=actor, event=events.call_linked(call=call))
     return case
 
 
@@ -267,27 +307,24 @@ def case_update(
     _save_bumped(case, list(changed))
     event_record(
         case=case,
-        kind=Kind.UPDATED,
         actor=actor,
-        fields=sorted([*changed, *m2m_changed]),
-        changes={
-            field: [_plain(old), _plain(new)]
-            for field, (old, new) in changed.items()
-            if UPDATABLE_FIELDS[field]
-        },
+        event=events.updated(
+            fields=[*changed, *m2m_changed],
+            changes={
+                field: [_plain(old), _plain(new)]
+                for field, (old, new) in changed.items()
+                if UPDATABLE_FIELDS[field]
+            },
+        ),
     )
     return case
-
-
-def _plain(value):
-    return value.pk if hasattr(value, "pk") else value
 
 
 @transaction.atomic
 def case_status_change(*, actor, case, status, closing_reason="", expected_version=None):
     """Move a case along the workflow (cases/workflow.py); closing needs a reason."""
+    status = choice(workflow.Status, status, "status")
     case = _lock(case, expected_version)
-    status = workflow.Status(status)
     if status == case.status:
         return case
     if not workflow.transition_allowed(case.status, status):
@@ -304,7 +341,7 @@ def case_status_change(*, actor, case, status, closing_reason="", expected_versi
         if closing_reason not in ClosingReason.values:
             raise ValidationError({"closing_reason": "Say why the case is being closed."})
         case.closing_reason = closing_reason
-        case.closed_at = timezone.now()
+        case.closed_at = max(timezone.now(), case.opened_at)
     else:
         case.closing_reason = ""
         case.closed_at = None
@@ -313,11 +350,10 @@ def case_status_change(*, actor, case, status, closing_reason="", expected_versi
     _save_bumped(case, ["status", "closing_reason", "closed_at"])
     event_record(
         case=case,
-        kind=Kind.STATUS_CHANGED,
         actor=actor,
-        previous=previous,
-        status=status.value,
-        closing_reason=case.closing_reason,
+        event=events.status_changed(
+            previous=previous, status=status.value, closing_reason=case.closing_reason
+        ),
     )
     return case
 
@@ -329,26 +365,61 @@ _UNCHANGED = object()
 def case_assign(*, actor, case, assignee, team=_UNCHANGED, expected_version=None):
     """Give a case to an advocate (None to unassign); the team follows the assignee's unless
     given."""
-    _check_staff(assignee, "assignee")
+    _check_assignable(assignee, "assignee")
     case = _lock(case, expected_version)
     if team is _UNCHANGED:
         team = assignee.team if assignee is not None and assignee.team_id else case.team
     previous_assignee, previous_team = case.assignee_id, case.team_id
-    new_team_id = team.pk if team is not None else None
     new_assignee_id = assignee.pk if assignee is not None else None
+    new_team_id = team.pk if team is not None else None
     if (previous_assignee, previous_team) == (new_assignee_id, new_team_id):
         return case
     case.assignee, case.team = assignee, team
     _save_bumped(case, ["assignee", "team"])
     event_record(
         case=case,
-        kind=Kind.ASSIGNED,
         actor=actor,
-        assignee=new_assignee_id,
-        team=new_team_id,
-        previous_assignee=previous_assignee,
-        previous_team=previous_team,
+        event=events.assigned(
+            assignee=new_assignee_id,
+            team=new_team_id,
+            previous_assignee=previous_assignee,
+            previous_team=previous_team,
+        ),
     )
+    return case
+
+
+@transaction.atomic
+def case_edit(
+    *,
+    actor,
+    case,
+    expected_version,
+    status=None,
+    closing_reason="",
+    assignee=_UNCHANGED,
+    team=_UNCHANGED,
+    **changes,
+):
+    """One edit of a case from a form: status, assignment and descriptive fields together.
+
+    The caller's version is checked once, against the case as it was loaded; each step then
+    works on the version the step before saved, and a refusal of any step undoes them all.
+    """
+    case = _lock(case, expected_version)
+    if status is not None:
+        case = case_status_change(
+            actor=actor, case=case, status=status, closing_reason=closing_reason
+        )
+    if assignee is not _UNCHANGED or team is not _UNCHANGED:
+        case = case_assign(
+            actor=actor,
+            case=case,
+            assignee=case.assignee if assignee is _UNCHANGED else assignee,
+            team=team,
+        )
+    if changes:
+        case = case_update(actor=actor, case=case, **changes)
     return case
 
 
@@ -386,8 +457,62 @@ def party_add(
     )
     party.full_clean()
     party.save()
-    event_record(case=case, kind=Kind.PARTY_ADDED, actor=actor, party=party.pk, role=party.role)
+    event_record(case=case, actor=actor, event=events.party_added(party=party, role=party.role))
     return party
+
+
+@transaction.atomic
+def party_update(*, actor, party, **changes):
+    party = Party.objects.select_for_update().get(pk=party.pk)
+    if "citizenship" in changes:
+        changes["citizenship"] = (changes["citizenship"] or "").strip().upper()
+    changed = record_update(party, changes, PARTY_CORRECTABLE)
+    if changed:
+        event_record(
+            case=party.case, actor=actor, event=events.party_updated(party=party, fields=changed)
+        )
+    return party
+
+
+def _normalised_or_error(kind, value, platform):
+    try:
+        return identifiers.normalise(kind, value, platform)
+    except ValidationError as error:
+        raise ValidationError({"value": error.messages}) from None
+
+
+def _check_identifier_free(identifier, owners):
+    """Refuse a second identifier with the same normalised value on one case or tip."""
+    for owner, field in owners:
+        if owner is None:
+            continue
+        clash = Identifier.objects.filter(
+            **{field: owner},
+            kind=identifier.kind,
+            platform=identifier.platform,
+            normalised=identifier.normalised,
+        ).exclude(pk=identifier.pk)
+        if clash.exists():
+            raise ValidationError(
+                {
+                    "value": f"This {field} already has this "
+                    f"{Identifier.Kind(identifier.kind).label.lower()}."
+                },
+                code="duplicate",
+            )
+
+
+def _save_identifier(identifier, owners):
+    _check_identifier_free(identifier, owners)
+    identifier.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            identifier.save()
+    except IntegrityError:
+        # Only a race with another request adding the same identifier gets here; anything
+        # else the database refuses is a bug and must not be reported as something else.
+        _check_identifier_free(identifier, owners)
+        raise
 
 
 @transaction.atomic
@@ -397,24 +522,10 @@ def identifier_add(*, actor, kind, value, platform="", case=None, tip=None, part
         raise ValidationError("An identifier belongs to a case or a tip.")
     if party is not None and (case is None or party.case_id != case.pk):
         raise ValidationError({"party": "This person is not in this case."})
-    if kind not in Identifier.Kind.values:
-        raise ValidationError({"kind": "Choose what kind of identifier this is."})
+    if case is not None and tip is not None and not case.tips.filter(pk=tip.pk).exists():
+        raise ValidationError({"tip": "This tip is not linked to this case."})
+    kind = choice(Identifier.Kind, kind, "kind")
     platform = platform if kind == Identifier.Kind.HANDLE else ""
-    try:
-        normalised = identifiers.normalise(kind, value, platform)
-    except ValidationError as error:
-        raise ValidationError({"value": error.messages}) from None
-    for owner, field in ((case, "case"), (tip, "tip")):
-        if (
-            owner is not None
-            and Identifier.objects.filter(
-                **{field: owner}, kind=kind, platform=platform, normalised=normalised
-            ).exists()
-        ):
-            raise ValidationError(
-                {"value": f"This {field} already has this {Identifier.Kind(kind).label.lower()}."},
-                code="duplicate",
-            )
     identifier = Identifier(
         case=case,
         tip=tip,
@@ -422,25 +533,49 @@ def identifier_add(*, actor, kind, value, platform="", case=None, tip=None, part
         kind=kind,
         platform=platform,
         value=str(value).strip(),
-        normalised=normalised,
+        normalised=_normalised_or_error(kind, value, platform),
         created_by=actor,
     )
-    identifier.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            identifier.save()
-    except IntegrityError:
-        # Another request added the same identifier at the same moment.
-        raise ValidationError(
-            {"value": "This identifier was just added by someone else."}
-        ) from None
+    _save_identifier(identifier, [(case, "case"), (tip, "tip")])
     if case is not None:
         event_record(
             case=case,
-            kind=Kind.IDENTIFIER_ADDED,
             actor=actor,
-            identifier=identifier.pk,
-            identifier_kind=kind,
+            event=events.identifier_added(identifier=identifier, identifier_kind=kind),
+        )
+    return identifier
+
+
+@transaction.atomic
+def identifier_update(*, actor, identifier, value=None, platform=None, party=_UNCHANGED):
+    """Correct an identifier's value, platform or the person it belongs to; it is normalised
+    again, as when it was added."""
+    identifier = Identifier.objects.select_for_update().get(pk=identifier.pk)
+    changed = []
+    if value is not None and value.strip() != identifier.value:
+        identifier.value = value.strip()
+        changed.append("value")
+    if platform is not None and platform != identifier.platform:
+        identifier.platform = platform
+        changed.append("platform")
+    if party is not _UNCHANGED and _plain(party) != identifier.party_id:
+        if party is not None and party.case_id != identifier.case_id:
+            raise ValidationError({"party": "This person is not in this case."})
+        identifier.party = party
+        changed.append("party")
+    if not changed:
+        return identifier
+    identifier.normalised = _normalised_or_error(
+        identifier.kind, identifier.value, identifier.platform
+    )
+    _save_identifier(identifier, [(identifier.case, "case"), (identifier.tip, "tip")])
+    if identifier.case_id is not None:
+        event_record(
+            case=identifier.case,
+            actor=actor,
+            event=events.identifier_updated(
+                identifier=identifier, identifier_kind=identifier.kind, fields=changed
+            ),
         )
     return identifier
 
@@ -457,7 +592,18 @@ def venue_add(*, actor, case, name, industry=None, region=None, address=""):
     )
     venue.full_clean()
     venue.save()
-    event_record(case=case, kind=Kind.VENUE_ADDED, actor=actor, venue=venue.pk)
+    event_record(case=case, actor=actor, event=events.venue_added(venue=venue))
+    return venue
+
+
+@transaction.atomic
+def venue_update(*, actor, venue, **changes):
+    venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    changed = record_update(venue, changes, VENUE_CORRECTABLE)
+    if changed:
+        event_record(
+            case=venue.case, actor=actor, event=events.venue_updated(venue=venue, fields=changed)
+        )
     return venue
 
 
@@ -490,12 +636,13 @@ def referral_send(
     referral.save()
     event_record(
         case=case,
-        kind=Kind.REFERRAL_SENT,
         actor=actor,
-        referral=referral.pk,
-        organisation=organisation.pk,
-        reason=reason,
-        shares_identities=shares_identities,
+        event=events.referral_sent(
+            referral=referral,
+            organisation=organisation,
+            reason=reason,
+            shares_identities=shares_identities,
+        ),
     )
     return referral
 
@@ -503,34 +650,62 @@ def referral_send(
 @transaction.atomic
 def referral_respond(*, actor, referral, status, notes=None, responded_at=None):
     """Record the partner's answer to a referral: accepted, declined or closed."""
-    referral = Referral.objects.select_for_update().get(pk=referral.pk)
-    status = Referral.Status(status)
+    status = choice(Referral.Status, status, "status")
     if status == Referral.Status.SENT:
         raise ValidationError({"status": "Choose accepted, declined or closed."})
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
     previous = referral.status
     referral.status = status
     referral.responded_at = responded_at or referral.responded_at or timezone.now()
-    if notes is not None:
+    fields = ["status"]
+    if notes is not None and notes != referral.notes:
         referral.notes = notes
+        fields.append("notes")
     referral.full_clean()
     referral.save()
     event_record(
         case=referral.case,
-        kind=Kind.REFERRAL_UPDATED,
         actor=actor,
-        referral=referral.pk,
-        previous=previous,
-        status=status.value,
+        event=events.referral_updated(
+            referral=referral, fields=fields, previous=previous, status=status.value
+        ),
     )
     return referral
+
+
+@transaction.atomic
+def referral_update(*, actor, referral, **changes):
+    """Change a referral's terms: its deadline, its notes, whether identities are shared.
+
+    Sharing identities exposes victims to a partner, so the timeline records the new value.
+    """
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    changed = record_update(referral, changes, REFERRAL_TERMS)
+    if changed:
+        event_record(
+            case=referral.case,
+            actor=actor,
+            event=events.referral_updated(
+                referral=referral,
+                fields=changed,
+                shares_identities=(
+                    referral.shares_identities if "shares_identities" in changed else None
+                ),
+            ),
+        )
+    return referral
+
+
+def _check_outcome_date(occurred_on):
+    if occurred_on is not None and occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": "An outcome cannot be in the future."})
 
 
 @transaction.atomic
 def outcome_record(*, actor, case, kind, occurred_on, agency="", referral=None, notes=""):
     """Record an investigation, charges or a conviction on a case."""
     _check_same_case(case, referral, "referral")
-    if occurred_on > timezone.localdate():
-        raise ValidationError({"occurred_on": "An outcome cannot be in the future."})
+    _check_outcome_date(occurred_on)
     outcome = Outcome(
         case=case,
         referral=referral,
@@ -544,19 +719,33 @@ def outcome_record(*, actor, case, kind, occurred_on, agency="", referral=None, 
     outcome.save()
     event_record(
         case=case,
-        kind=Kind.OUTCOME_RECORDED,
         actor=actor,
-        outcome=outcome.pk,
-        outcome_kind=kind,
-        referral=referral.pk if referral else None,
+        event=events.outcome_recorded(outcome=outcome, outcome_kind=kind, referral=referral),
     )
     return outcome
 
 
 @transaction.atomic
+def outcome_update(*, actor, outcome, **changes):
+    outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
+    _check_outcome_date(changes.get("occurred_on"))
+    changed = record_update(outcome, changes, OUTCOME_CORRECTABLE)
+    if changed:
+        event_record(
+            case=outcome.case,
+            actor=actor,
+            event=events.outcome_updated(
+                outcome=outcome, outcome_kind=outcome.kind, fields=changed
+            ),
+        )
+    return outcome
+
+
+@transaction.atomic
 def note_add(*, actor, case, text):
+    """Add a note. Notes are never edited: a correction is a new note."""
     if not text or not text.strip():
         raise ValidationError({"text": "A note cannot be empty."})
     note = Note.objects.create(case=case, author=actor, text=text.strip())
-    event_record(case=case, kind=Kind.NOTE_ADDED, actor=actor, note=note.pk)
+    event_record(case=case, actor=actor, event=events.note_added(note=note))
     return note

@@ -82,20 +82,26 @@ def env_timezone(name, default, *, environ=None):
 _DATABASE_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
 
 
+def _sqlite(path):
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            # WAL lets the web server, a worker and a shell read while one of them writes;
+            # IMMEDIATE takes the write lock when a transaction starts, so concurrent writers
+            # wait for each other (up to `timeout` seconds) instead of failing half-way.
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
 def env_database(name, default_sqlite_path, *, environ=None):
     """A DATABASE_URL parsed into Django's DATABASES entry: SQLite or PostgreSQL only."""
     value = _raw(name, environ)
     if value is None:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(default_sqlite_path),
-            # WAL lets the dev server, a worker and the tests read while one of them writes.
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-        }
+        return _sqlite(default_sqlite_path)
     scheme = urlparse(value).scheme
     if scheme not in _DATABASE_SCHEMES:
         raise ImproperlyConfigured(
@@ -105,8 +111,13 @@ def env_database(name, default_sqlite_path, *, environ=None):
         config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
     except ValueError as error:
         raise ImproperlyConfigured(f"{name} is not a valid database URL: {error}") from None
-    if not config.get("NAME"):
-        raise ImproperlyConfigured(f"{name} must name a database, e.g. postgres://host/hotline.")
+    if not config.get("NAME") or config["NAME"] == ":memory:":
+        raise ImproperlyConfigured(
+            f"{name} must name a database, e.g. postgres://host/hotline or "
+            "sqlite:////srv/hotline/hotline.sqlite3 (an in-memory database loses everything)."
+        )
+    if scheme == "sqlite":
+        return _sqlite(config["NAME"])
     return config
 
 
@@ -130,6 +141,19 @@ def env_broker(names, *, environ=None):
             raise ImproperlyConfigured(f"{name} has a malformed port: {value!r}.") from None
         return value
     return None
+
+
+def env_origins(name, default, *, environ=None):
+    """Comma-separated origins, each with its scheme: https://hotline.example.org."""
+    origins = env_list(name, default, environ=environ)
+    for origin in origins:
+        parsed = urlparse(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ImproperlyConfigured(
+                f"{name} must list origins with their scheme, such as "
+                f"https://hotline.example.org, not {origin!r}."
+            )
+    return origins
 
 
 def env_choice(name, default, choices, *, environ=None):

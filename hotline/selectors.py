@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Max
 from django.utils import timezone
 
-from hotline.models import WorkerHeartbeat
+from hotline.models import Role, User, WorkerHeartbeat
 
 
 def _database_status():
@@ -51,3 +51,15 @@ def health_report():
     report["broker"] = _broker_status()
     report["workers"] = _workers_status() if database == "ok" else {"status": "unknown"}
     return report
+
+
+ASSIGNABLE_ROLES = (Role.ADVOCATE, Role.SUPERVISOR)
+
+
+def assignable_staff():
+    """Active advocates and supervisors: the people a case can be given to."""
+    return User.objects.filter(is_active=True, groups__name__in=ASSIGNABLE_ROLES).distinct()
+
+
+def is_assignable(user):
+    return user.is_active and user.role in ASSIGNABLE_ROLES

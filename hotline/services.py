@@ -12,12 +12,49 @@ from django.utils import timezone
 from hotline.models import Call, Code, Role, Tip, TraffickingType, Urgency, User, WorkerHeartbeat
 
 TRIAGE_DECISIONS = {Tip.TriageState.TRIAGED, Tip.TriageState.DUPLICATE, Tip.TriageState.NO_ACTION}
+CLOSED_TIP_STATES = {Tip.TriageState.DUPLICATE, Tip.TriageState.NO_ACTION}
+# Fields of a call and a tip that may be corrected after they were recorded.
+CALL_CORRECTABLE = {
+    "channel", "direction", "started_at", "ended_at", "language", "caller_type", "reason",
+    "region", "summary", "urgency",
+}  # fmt: skip
+TIP_CORRECTABLE = {
+    "observed", "region", "address", "industry", "trafficking_type", "people_mentioned",
+    "urgency",
+}  # fmt: skip
+USER_CORRECTABLE = {"email", "first_name", "last_name", "language", "is_active", "team"}
 
 
 def _save_validated(instance):
     instance.full_clean()
     instance.save()
     return instance
+
+
+def choice(choices, value, field):
+    """`value` as a member of `choices`, or a ValidationError on `field` (never a ValueError)."""
+    try:
+        return choices(value)
+    except ValueError:
+        raise ValidationError({field: f"{value!r} is not one of the choices offered."}) from None
+
+
+def record_update(instance, changes, allowed):
+    """Apply `changes` to `instance` (only fields in `allowed`), validate, save the fields that
+    changed and return their names. Services wrap this with their own rules and events."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            {field: "This field cannot be changed here." for field in sorted(unknown)}
+        )
+    changed = [field for field, value in changes.items() if getattr(instance, field) != value]
+    for field in changed:
+        setattr(instance, field, changes[field])
+    if changed:
+        instance.full_clean()
+        update_fields = changed + (["updated_at"] if hasattr(instance, "updated_at") else [])
+        instance.save(update_fields=update_fields)
+    return changed
 
 
 @transaction.atomic
@@ -77,10 +114,7 @@ def tip_submit(
     urgency=Urgency.ROUTINE,
 ):
     """Record a tip from a call, the public web form or a partner."""
-    indicators = list(indicators)
-    wrong = [code for code in indicators if code.list != Code.List.ILO_INDICATORS]
-    if wrong:
-        raise ValidationError({"indicators": "Choose indicators from the ILO list only."})
+    indicators = _ilo_indicators(indicators)
     if call is not None and received_at is None:
         received_at = call.started_at
     tip = _save_validated(
@@ -104,6 +138,31 @@ def tip_submit(
 
 
 @transaction.atomic
+def call_update(*, actor, call, **changes):
+    """Correct what was recorded about a call."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    record_update(call, changes, CALL_CORRECTABLE)
+    return call
+
+
+@transaction.atomic
+def tip_update(*, actor, tip, indicators=None, **changes):
+    """Correct what was recorded about a tip; triage has its own service."""
+    tip = Tip.objects.select_for_update().get(pk=tip.pk)
+    record_update(tip, changes, TIP_CORRECTABLE)
+    if indicators is not None:
+        tip.indicators.set(_ilo_indicators(indicators))
+    return tip
+
+
+def _ilo_indicators(indicators):
+    indicators = list(indicators)
+    if any(code.list != Code.List.ILO_INDICATORS for code in indicators):
+        raise ValidationError({"indicators": "Choose indicators from the ILO list only."})
+    return indicators
+
+
+@transaction.atomic
 def tip_triage(*, actor, tip, state, reason="", duplicate_of=None):
     """Decide what becomes of a new tip: triaged (to be worked), a duplicate, or no action.
 
@@ -113,11 +172,21 @@ def tip_triage(*, actor, tip, state, reason="", duplicate_of=None):
         raise ValidationError({"state": "Choose triaged, duplicate or no action."})
     if state == Tip.TriageState.DUPLICATE and duplicate_of is None:
         raise ValidationError({"duplicate_of": "Say which tip this one duplicates."})
-    if state in (Tip.TriageState.DUPLICATE, Tip.TriageState.NO_ACTION) and not reason.strip():
+    if state in CLOSED_TIP_STATES and not reason.strip():
         raise ValidationError({"triage_reason": "Give a reason, so a reviewer can follow it."})
-    if duplicate_of is not None and duplicate_of.pk == tip.pk:
-        raise ValidationError({"duplicate_of": "A tip cannot duplicate itself."})
     tip = Tip.objects.select_for_update().get(pk=tip.pk)
+    if tip.triage_state == Tip.TriageState.LINKED:
+        raise ValidationError(
+            {"state": "This tip is linked to a case already; work it in the case."}
+        )
+    if state == Tip.TriageState.DUPLICATE:
+        # Point at the original, never at another duplicate, so duplicates never form a chain
+        # or a loop. (Read from the database: the caller's copy may be out of date.)
+        duplicate_of = Tip.objects.get(pk=duplicate_of.pk)
+        while duplicate_of.triage_state == Tip.TriageState.DUPLICATE:
+            duplicate_of = Tip.objects.get(pk=duplicate_of.duplicate_of_id)
+        if duplicate_of.pk == tip.pk:
+            raise ValidationError({"duplicate_of": "A tip cannot duplicate itself."})
     tip.triage_state = state
     tip.triage_reason = reason.strip()
     tip.duplicate_of = duplicate_of if state == Tip.TriageState.DUPLICATE else None
@@ -154,11 +223,8 @@ def user_create(
     validate_password=True,
 ):
     """Create an account with exactly one role."""
-    role = Role(role)
-    if role == Role.PARTNER and organisation is None:
-        raise ValidationError({"organisation": "A partner account belongs to an organisation."})
-    if role != Role.PARTNER and organisation is not None:
-        raise ValidationError({"organisation": "Only partner accounts belong to an organisation."})
+    role = choice(Role, role, "role")
+    _check_role_fits(role, team, organisation)
     user = User(
         username=username,
         email=email,
@@ -181,6 +247,43 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     user.groups.set([Group.objects.get(name=role.value)])
+    return user
+
+
+def _check_role_fits(role, team, organisation):
+    if role == Role.PARTNER and organisation is None:
+        raise ValidationError({"organisation": "A partner account belongs to an organisation."})
+    if role != Role.PARTNER and organisation is not None:
+        raise ValidationError({"organisation": "Only partner accounts belong to an organisation."})
+    if role == Role.PARTNER and team is not None:
+        raise ValidationError({"team": "Partner accounts are not on a hotline team."})
+
+
+@transaction.atomic
+def user_role_set(*, actor, user, role, team=None, organisation=None):
+    """Give an account exactly one role, with the team or organisation that goes with it.
+
+    The only way a role changes: group membership, staff status and organisation move
+    together, so an account is never half partner, half advocate.
+    """
+    role = choice(Role, role, "role")
+    _check_role_fits(role, team, organisation)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.team, user.organisation = team, organisation
+    user.is_staff = role != Role.PARTNER
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["team", "organisation", "is_staff"])
+    user.groups.set([Group.objects.get(name=role.value)])
+    return User.objects.get(pk=user.pk)
+
+
+@transaction.atomic
+def user_update(*, actor, user, **changes):
+    """Change an account's details; its role changes only through user_role_set."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if changes.get("team") is not None and user.organisation_id is not None:
+        raise ValidationError({"team": "Partner accounts are not on a hotline team."})
+    record_update(user, changes, USER_CORRECTABLE)
     return user
 
 

@@ -5,6 +5,7 @@ A missing or malformed value stops start-up with a message naming the variable.
 
 from pathlib import Path
 
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 from hotline.env import (
@@ -14,6 +15,7 @@ from hotline.env import (
     env_database,
     env_int,
     env_list,
+    env_origins,
     env_str,
     env_timezone,
 )
@@ -34,7 +36,7 @@ elif len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "hotline",
@@ -141,9 +143,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # The country whose numbering plan applies to a phone number written without a country code.
 HOTLINE_DEFAULT_PHONE_REGION = env_str("HOTLINE_DEFAULT_PHONE_REGION", "US").upper()
-if len(HOTLINE_DEFAULT_PHONE_REGION) != 2 or not HOTLINE_DEFAULT_PHONE_REGION.isalpha():
+if HOTLINE_DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
     raise ImproperlyConfigured(
-        "HOTLINE_DEFAULT_PHONE_REGION must be a two-letter ISO 3166-1 country code such as US."
+        "HOTLINE_DEFAULT_PHONE_REGION must be a two-letter ISO 3166-1 country code with a phone "
+        f"numbering plan, such as US or MX, not {HOTLINE_DEFAULT_PHONE_REGION!r}."
     )
 # A worker heartbeat older than this makes /healthz report the workers as late.
 HOTLINE_HEARTBEAT_STALE_SECONDS = env_int("HOTLINE_HEARTBEAT_STALE_SECONDS", 300, minimum=60)

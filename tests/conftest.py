@@ -38,7 +38,9 @@ def _static_files_without_a_manifest(settings):
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """Transactional tests flush every table, reference data included; put it back."""
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
+    marker = request.node.get_closest_marker("django_db")
+    by_marker = marker is not None and marker.kwargs.get("transaction", False)
+    if by_marker or {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
         if not Region.objects.exists():
             reference_data.load_all(Region, Industry, Code)

@@ -1,8 +1,9 @@
 """Rules the database enforces whatever path a write takes (services, admin, raw SQL):
 
 - a case's status changes only along the workflow of cases/workflow.py (a trigger);
-- on PostgreSQL, case events cannot be updated or deleted (a trigger; elsewhere the model
-  refuses).
+- case events cannot be updated (a trigger on both) or deleted (a trigger on PostgreSQL; on
+  SQLite, whose tests reset tables with DELETE for want of TRUNCATE, the model refuses and no
+  role holds the permission).
 
 The transition pairs are frozen here, as a migration must be; a test checks every pair against
 cases/workflow.py, so a change there without a new migration fails the suite.
@@ -48,7 +49,7 @@ CREATE TRIGGER cases_case_status_transition BEFORE UPDATE OF status ON cases_cas
 CREATE OR REPLACE FUNCTION cases_caseevent_append_only() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION 'case events are append-only (% refused)', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+        USING ERRCODE = 'restrict_violation';
 END
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER cases_caseevent_append_only BEFORE UPDATE OR DELETE ON cases_caseevent
@@ -62,16 +63,27 @@ DROP TRIGGER IF EXISTS cases_case_status_transition ON cases_case;
 DROP FUNCTION IF EXISTS cases_case_status_transition();
 """
 
-SQLITE_FORWARD = """
+SQLITE_FORWARD = [
+    """
 CREATE TRIGGER cases_case_status_transition BEFORE UPDATE OF status ON cases_case
 FOR EACH ROW WHEN NEW.status <> OLD.status
     AND (OLD.status || '>' || NEW.status) NOT IN ({pairs})
 BEGIN
     SELECT RAISE(ABORT, 'case status transition not allowed');
 END;
-"""
+""",
+    """
+CREATE TRIGGER cases_caseevent_append_only BEFORE UPDATE ON cases_caseevent
+BEGIN
+    SELECT RAISE(ABORT, 'case events are append-only (UPDATE refused)');
+END;
+""",
+]
 
-SQLITE_REVERSE = "DROP TRIGGER IF EXISTS cases_case_status_transition;"
+SQLITE_REVERSE = [
+    "DROP TRIGGER IF EXISTS cases_caseevent_append_only;",
+    "DROP TRIGGER IF EXISTS cases_case_status_transition;",
+]
 
 
 def _pairs():
@@ -83,7 +95,8 @@ def forward(apps, schema_editor):
     if vendor == "postgresql":
         schema_editor.execute(POSTGRES_FORWARD.replace("{pairs}", _pairs()), params=None)
     elif vendor == "sqlite":
-        schema_editor.execute(SQLITE_FORWARD.replace("{pairs}", _pairs()))
+        for statement in SQLITE_FORWARD:
+            schema_editor.execute(statement.replace("{pairs}", _pairs()))
 
 
 def reverse(apps, schema_editor):
@@ -91,7 +104,8 @@ def reverse(apps, schema_editor):
     if vendor == "postgresql":
         schema_editor.execute(POSTGRES_REVERSE, params=None)
     elif vendor == "sqlite":
-        schema_editor.execute(SQLITE_REVERSE)
+        for statement in SQLITE_REVERSE:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):

@@ -127,11 +127,19 @@ class Call(models.Model):
         return None if self.ended_at is None else self.ended_at - self.started_at
 
 
-def new_tip_reference():
-    # Shown to anonymous tipsters, so it must not be guessable or reveal how many tips exist.
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    body = "".join(secrets.choice(alphabet) for _ in range(8))
+# Shown to anonymous tipsters, so it must not be guessable or reveal how many tips exist: 8
+# characters from 32 (no 0/O or 1/I to misread) give 40 bits.
+TIP_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def tip_reference(choose=secrets.choice):
+    """A tip reference, T-XXXX-XXXX, drawing each character with `choose(alphabet)`."""
+    body = "".join(choose(TIP_REFERENCE_ALPHABET) for _ in range(8))
     return f"T-{body[:4]}-{body[4:]}"
+
+
+def new_tip_reference():
+    return tip_reference()
 
 
 class TipSource(models.TextChoices):

@@ -40,7 +40,7 @@ class Region(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     country_code = models.CharField(max_length=2, db_index=True)
-    path = models.CharField(max_length=40, db_index=True)
+    path = models.CharField(max_length=120, db_index=True)
     depth = models.PositiveSmallIntegerField()
     census_region = models.CharField(max_length=10, choices=CensusRegion.choices, blank=True)
 

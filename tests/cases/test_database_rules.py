@@ -153,10 +153,22 @@ def test_a_call_cannot_end_before_it_starts():
     )
 
 
-def test_a_tip_marked_duplicate_must_name_the_original_and_a_reason():
+def test_a_tip_marked_duplicate_must_name_the_original():
     tip = TipFactory()
-    refused(lambda: Tip.objects.filter(pk=tip.pk).update(triage_state="duplicate"))
+    refused(
+        lambda: Tip.objects.filter(pk=tip.pk).update(triage_state="duplicate", triage_reason="x")
+    )
+
+
+def test_a_tip_closed_without_action_must_give_a_reason():
+    tip = TipFactory()
     refused(lambda: Tip.objects.filter(pk=tip.pk).update(triage_state="no_action"))
+    original = TipFactory()
+    refused(
+        lambda: Tip.objects.filter(pk=tip.pk).update(
+            triage_state="duplicate", duplicate_of=original
+        )
+    )
 
 
 def test_a_tip_from_a_call_must_name_its_call():
@@ -181,15 +193,23 @@ def test_case_events_cannot_be_changed_or_deleted_through_the_model(advocate):
         event.delete()
 
 
-@pytest.mark.postgres
-def test_postgres_refuses_updates_and_deletes_of_case_events_even_in_raw_sql(advocate):
+def test_the_database_refuses_to_change_a_case_event_even_in_raw_sql(advocate):
     event = CaseFactory(actor=advocate).events.get(kind="created")
-    for statement in (
-        "UPDATE cases_caseevent SET data = '{}' WHERE id = %s",
-        "DELETE FROM cases_caseevent WHERE id = %s",
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
     ):
+        cursor.execute("UPDATE cases_caseevent SET data = '{}' WHERE id = %s", [event.pk])
+    assert CaseEvent.objects.get(pk=event.pk).data == {"reference": event.data["reference"]}
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_to_delete_a_case_event_even_in_raw_sql(advocate):
+    event = CaseFactory(actor=advocate).events.get(kind="created")
+    for statement in ("DELETE FROM cases_caseevent WHERE id = %s",):
         with (
-            pytest.raises(Exception, match="append-only"),
+            pytest.raises(IntegrityError, match="append-only"),
             transaction.atomic(),
             connection.cursor() as cursor,
         ):

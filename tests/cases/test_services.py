@@ -7,7 +7,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases import services
-from cases.models import Case, CaseEvent, CaseReferenceCounter, Identifier, Party, Referral
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseReferenceCounter,
+    Identifier,
+    Party,
+    Priority,
+    Referral,
+)
 from hotline.models import Code, Tip, Urgency
 from hotline.services import call_log, tip_submit
 from tests.factories import CaseFactory, TipFactory, code, industry, region
@@ -378,3 +386,207 @@ def test_a_tip_submitted_by_a_partner_names_its_organisation(partner, organisati
         source="partner", organisation=organisation, submitted_by=partner, observed="Labour camp"
     )
     assert tip.organisation == organisation and tip.triage_state == Tip.TriageState.NEW
+
+
+def test_a_tip_opens_one_case_and_a_second_attempt_names_it(advocate):
+    tip = TipFactory()
+    case = services.case_open_from_tip(actor=advocate, tip=tip)
+    with pytest.raises(ValidationError, match=case.reference):
+        services.case_open_from_tip(actor=advocate, tip=tip)
+    assert Case.objects.count() == 1
+
+
+def test_a_tip_linked_to_a_second_case_gives_it_a_copy_of_its_identifiers(advocate):
+    tip = TipFactory()
+    services.identifier_add(actor=advocate, tip=tip, kind="phone", value="(202) 555-0143")
+    first = services.case_open_from_tip(actor=advocate, tip=tip)
+    second = CaseFactory(actor=advocate)
+    services.case_link_tip(actor=advocate, case=second, tip=tip)
+    for case in (first, second):
+        assert list(case.identifiers.values_list("normalised", flat=True)) == ["+12025550143"]
+    moved, copied = first.identifiers.get(), second.identifiers.get()
+    assert (moved.tip, copied.tip) == (tip, None)
+    assert second.events.get(kind=Kind.IDENTIFIER_ADDED).data["identifier"] == copied.pk
+
+
+@pytest.mark.parametrize("state", ["duplicate", "no_action"])
+def test_a_closed_tip_cannot_be_linked_to_a_case(advocate, state):
+    from hotline.services import tip_triage
+
+    tip = tip_triage(
+        actor=advocate,
+        tip=TipFactory(),
+        state=state,
+        reason="Seen before",
+        duplicate_of=TipFactory() if state == "duplicate" else None,
+    )
+    case = CaseFactory(actor=advocate)
+    with pytest.raises(ValidationError, match="cannot be linked"):
+        services.case_link_tip(actor=advocate, case=case, tip=tip)
+    with pytest.raises(ValidationError, match="cannot be linked"):
+        services.case_open(actor=advocate, tips=[tip])
+    assert Tip.objects.get(pk=tip.pk).triage_state == state
+    assert not case.tips.exists() and Case.objects.count() == 1
+
+
+def test_a_case_cannot_be_opened_in_the_future(advocate):
+    with pytest.raises(ValidationError) as error:
+        CaseFactory(actor=advocate, opened_at=timezone.now() + datetime.timedelta(days=1))
+    assert "opened_at" in error.value.message_dict
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("service", "arguments", "field"),
+    [
+        ("case_status_change", {"status": "pending"}, "status"),
+        ("identifier_add", {"kind": "fax", "value": "1"}, "kind"),
+    ],
+)
+def test_a_value_outside_the_choices_is_a_validation_error_not_a_crash(
+    advocate, service, arguments, field
+):
+    case = CaseFactory(actor=advocate)
+    with pytest.raises(ValidationError) as error:
+        getattr(services, service)(actor=advocate, case=case, **arguments)
+    assert field in error.value.message_dict
+
+
+def test_a_referral_answer_outside_the_choices_is_a_validation_error(advocate, organisation):
+    referral = services.referral_send(
+        actor=advocate, case=CaseFactory(actor=advocate), organisation=organisation, reason="Other"
+    )
+    for status in ("sent", "lost"):
+        with pytest.raises(ValidationError) as error:
+            services.referral_respond(actor=advocate, referral=referral, status=status)
+        assert "status" in error.value.message_dict
+
+
+def test_an_identifier_can_name_a_tip_only_if_the_tip_is_linked_to_the_case(advocate):
+    case, tip = CaseFactory(actor=advocate), TipFactory()
+    with pytest.raises(ValidationError, match="not linked to this case"):
+        services.identifier_add(actor=advocate, case=case, tip=tip, kind="vehicle", value="ABC1")
+
+
+def test_one_edit_changes_status_assignment_and_fields_with_one_version_check(supervisor, advocate):
+    case = CaseFactory(actor=supervisor)
+    case = services.case_edit(
+        actor=supervisor,
+        case=case,
+        expected_version=1,
+        status="active",
+        assignee=advocate,
+        priority=Priority.HIGH,
+    )
+    assert (case.status, case.assignee, case.priority, case.version) == (
+        "active",
+        advocate,
+        Priority.HIGH,
+        4,
+    )
+    assert kinds(case)[-3:] == [Kind.STATUS_CHANGED, Kind.ASSIGNED, Kind.UPDATED]
+
+
+def test_an_edit_of_a_stale_version_changes_nothing(supervisor, advocate):
+    case = CaseFactory(actor=supervisor)
+    services.case_update(actor=advocate, case=case, summary="Updated by a colleague")
+    with pytest.raises(services.CaseChanged):
+        services.case_edit(
+            actor=supervisor, case=case, expected_version=1, status="active", priority=4
+        )
+    fresh = Case.objects.get(pk=case.pk)
+    assert (fresh.status, fresh.priority, fresh.version) == ("new", Priority.NORMAL, 2)
+
+
+def test_an_edit_refused_half_way_undoes_its_earlier_steps(supervisor, partner):
+    case = CaseFactory(actor=supervisor)
+    with pytest.raises(ValidationError):
+        services.case_edit(
+            actor=supervisor, case=case, expected_version=1, status="active", assignee=partner
+        )
+    fresh = Case.objects.get(pk=case.pk)
+    assert (fresh.status, fresh.version) == ("new", 1)
+    assert kinds(fresh) == [Kind.CREATED]
+
+
+def test_correcting_a_party_records_which_fields_changed_but_not_their_values(advocate):
+    party = services.party_add(
+        actor=advocate, case=CaseFactory(actor=advocate), role="recruiter", name="Juan"
+    )
+    party = services.party_update(actor=advocate, party=party, name="Juan Pérez", citizenship="mx")
+    assert (party.name, party.citizenship) == ("Juan Pérez", "MX")
+    event = last_event(party.case)
+    assert (event.kind, event.data) == (
+        Kind.PARTY_UPDATED,
+        {"party": party.pk, "fields": ["citizenship", "name"]},
+    )
+    assert "Juan" not in str(event.data)
+
+
+def test_correcting_an_identifier_normalises_it_again(advocate):
+    case = CaseFactory(actor=advocate)
+    identifier = services.identifier_add(
+        actor=advocate, case=case, kind="phone", value="2025550143"
+    )
+    identifier = services.identifier_update(
+        actor=advocate, identifier=identifier, value="+52 55 1234 5678"
+    )
+    assert identifier.normalised == "+525512345678"
+    assert last_event(case).data == {
+        "identifier": identifier.pk,
+        "identifier_kind": "phone",
+        "fields": ["value"],
+    }
+
+
+def test_correcting_an_identifier_into_one_the_case_has_is_refused(advocate):
+    case = CaseFactory(actor=advocate)
+    services.identifier_add(actor=advocate, case=case, kind="phone", value="2025550143")
+    other = services.identifier_add(actor=advocate, case=case, kind="phone", value="2025550199")
+    with pytest.raises(ValidationError, match="already has this phone number"):
+        services.identifier_update(actor=advocate, identifier=other, value="(202) 555-0143")
+    assert Identifier.objects.get(pk=other.pk).normalised == "+12025550199"
+
+
+def test_correcting_a_venue_records_the_fields(advocate):
+    case = CaseFactory(actor=advocate)
+    venue = services.venue_add(actor=advocate, case=case, name="Lucky Nails")
+    services.venue_update(actor=advocate, venue=venue, region=region("US-NV"))
+    assert last_event(case).data == {"venue": venue.pk, "fields": ["region"]}
+
+
+def test_sharing_identities_with_a_partner_is_in_the_timeline(advocate, organisation):
+    case = CaseFactory(actor=advocate)
+    referral = services.referral_send(
+        actor=advocate, case=case, organisation=organisation, reason="LawEnforcementReport"
+    )
+    services.referral_update(actor=advocate, referral=referral, shares_identities=True)
+    event = last_event(case)
+    assert (event.kind, event.data) == (
+        Kind.REFERRAL_UPDATED,
+        {"referral": referral.pk, "fields": ["shares_identities"], "shares_identities": True},
+    )
+    with pytest.raises(ValidationError):
+        services.referral_update(actor=advocate, referral=referral, organisation=None)
+
+
+def test_correcting_an_outcome_keeps_it_in_the_past(advocate):
+    case = CaseFactory(actor=advocate)
+    outcome = services.outcome_record(
+        actor=advocate,
+        case=case,
+        kind="investigation_opened",
+        occurred_on=datetime.date(2026, 2, 1),
+    )
+    services.outcome_update(actor=advocate, outcome=outcome, kind="charges_filed")
+    assert last_event(case).data == {
+        "outcome": outcome.pk,
+        "outcome_kind": "charges_filed",
+        "fields": ["kind"],
+    }
+    with pytest.raises(ValidationError, match="future"):
+        services.outcome_update(
+            actor=advocate,
+            outcome=outcome,
+            occurred_on=timezone.localdate() + datetime.timedelta(days=1),
+        )

@@ -179,3 +179,115 @@ def test_a_weak_password_is_refused_with_the_validators_messages():
 
 def test_an_account_without_a_role_has_none(outsider):
     assert outsider.role is None
+
+
+def test_a_tip_linked_to_a_case_cannot_be_triaged_away(advocate, supervisor):
+    from cases.services import case_open_from_tip
+
+    tip = TipFactory()
+    case_open_from_tip(actor=advocate, tip=tip)
+    with pytest.raises(ValidationError, match="linked to a case already"):
+        services.tip_triage(actor=supervisor, tip=tip, state="no_action", reason="x")
+    assert Tip.objects.get(pk=tip.pk).triage_state == "linked"
+
+
+def test_a_duplicate_of_a_duplicate_points_at_the_original(supervisor):
+    original, first_copy, second_copy = TipFactory(), TipFactory(), TipFactory()
+    services.tip_triage(
+        actor=supervisor, tip=first_copy, state="duplicate", reason="x", duplicate_of=original
+    )
+    tip = services.tip_triage(
+        actor=supervisor, tip=second_copy, state="duplicate", reason="x", duplicate_of=first_copy
+    )
+    assert tip.duplicate_of == original
+
+
+def test_duplicates_cannot_form_a_loop(supervisor):
+    first, second = TipFactory(), TipFactory()
+    services.tip_triage(
+        actor=supervisor, tip=second, state="duplicate", reason="x", duplicate_of=first
+    )
+    with pytest.raises(ValidationError, match="itself"):
+        services.tip_triage(
+            actor=supervisor, tip=first, state="duplicate", reason="x", duplicate_of=second
+        )
+
+
+def test_correcting_a_call_validates_like_logging_it(advocate):
+    call = services.call_log(
+        advocate=advocate, channel="phone", caller_type="anonymous", reason="crisis"
+    )
+    call = services.call_update(actor=advocate, call=call, language="es", region=region("US-AZ"))
+    assert (call.language, call.region.code) == ("es", "US-AZ")
+    with pytest.raises(ValidationError) as error:
+        services.call_update(actor=advocate, call=call, language="xx")
+    assert "language" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.call_update(actor=advocate, call=call, advocate=None)
+    assert "advocate" in error.value.message_dict
+
+
+def test_correcting_a_tip_keeps_its_indicators_on_the_ilo_list(advocate):
+    tip = services.tip_update(
+        actor=advocate,
+        tip=TipFactory(),
+        observed="Workers locked in at night",
+        indicators=[code("ilo_ForcedLabourIndicator", "isolation")],
+    )
+    assert tip.observed == "Workers locked in at night"
+    assert [c.code for c in tip.indicators.all()] == ["isolation"]
+    with pytest.raises(ValidationError):
+        services.tip_update(
+            actor=advocate, tip=tip, indicators=[code("vic_MethodsOfControl", "DebtBondage")]
+        )
+    with pytest.raises(ValidationError) as error:
+        services.tip_update(actor=advocate, tip=tip, triage_state="no_action")
+    assert "triage_state" in error.value.message_dict
+
+
+def test_a_role_changes_as_a_whole(admin_user, advocate, organisation):
+    user = services.user_role_set(
+        actor=admin_user, user=advocate, role="partner", organisation=organisation
+    )
+    assert [g.name for g in user.groups.all()] == ["partner"]
+    assert (user.role, user.is_staff, user.team, user.organisation) == (
+        Role.PARTNER,
+        False,
+        None,
+        organisation,
+    )
+    user = services.user_role_set(actor=admin_user, user=user, role="supervisor")
+    assert (user.role, user.is_staff, user.organisation) == (Role.SUPERVISOR, True, None)
+
+
+@pytest.mark.parametrize(
+    ("role", "with_organisation", "field"),
+    [
+        ("partner", False, "organisation"),
+        ("advocate", True, "organisation"),
+        ("boss", False, "role"),
+    ],
+)
+def test_a_role_that_does_not_fit_is_refused(
+    admin_user, advocate, organisation, role, with_organisation, field
+):
+    with pytest.raises(ValidationError) as error:
+        services.user_role_set(
+            actor=admin_user,
+            user=advocate,
+            role=role,
+            organisation=organisation if with_organisation else None,
+        )
+    assert field in error.value.message_dict
+    assert advocate.groups.get().name == "advocate"
+
+
+def test_account_details_change_but_not_the_role_or_staff_status(admin_user, partner, other_team):
+    user = services.user_update(actor=admin_user, user=partner, email="pat@example.org")
+    assert user.email == "pat@example.org"
+    with pytest.raises(ValidationError) as error:
+        services.user_update(actor=admin_user, user=partner, is_staff=True)
+    assert "is_staff" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.user_update(actor=admin_user, user=partner, team=other_team)
+    assert "team" in error.value.message_dict

@@ -93,6 +93,14 @@ def test_it_uses_a_sqlite_file_when_database_url_is_absent(tmp_path):
     assert config["NAME"] == str(tmp_path / "h.sqlite3")
 
 
+def test_a_sqlite_url_gets_the_same_safe_options_as_the_default_file(tmp_path):
+    given = env.env_database(
+        "DATABASE_URL", "/unused", environ={"DATABASE_URL": f"sqlite:///{tmp_path}/h.sqlite3"}
+    )
+    default = env.env_database("DATABASE_URL", tmp_path / "h.sqlite3", environ={})
+    assert given == default
+
+
 def test_a_database_url_without_a_database_name_is_refused():
     with pytest.raises(ImproperlyConfigured, match="DATABASE_URL must name a database"):
         env.env_database("DATABASE_URL", "/unused", environ={"DATABASE_URL": "postgres://db/"})

@@ -1,0 +1,118 @@
+"""The shape of each timeline event, written once.
+
+Each builder returns (kind, data) for a CaseEvent. The services record events through these,
+and so does the demo-data generator, so that a seeded timeline and a lived one read the same.
+`data` holds ids, codes and field names only: never names, numbers or free text.
+"""
+
+from cases.models import CaseEvent
+
+Kind = CaseEvent.Kind
+
+
+def _pk(value):
+    return getattr(value, "pk", value)
+
+
+def created(*, reference):
+    return Kind.CREATED, {"reference": reference}
+
+
+def assigned(*, assignee, team, previous_assignee=None, previous_team=None):
+    return Kind.ASSIGNED, {
+        "assignee": _pk(assignee),
+        "team": _pk(team),
+        "previous_assignee": _pk(previous_assignee),
+        "previous_team": _pk(previous_team),
+    }
+
+
+def status_changed(*, previous, status, closing_reason=""):
+    return Kind.STATUS_CHANGED, {
+        "previous": previous,
+        "status": status,
+        "closing_reason": closing_reason,
+    }
+
+
+def updated(*, fields, changes):
+    """`fields`: every field that changed; `changes`: [old, new] of those safe to show."""
+    return Kind.UPDATED, {"fields": sorted(fields), "changes": changes}
+
+
+def tip_linked(*, tip):
+    return Kind.TIP_LINKED, {"tip": _pk(tip)}
+
+
+def call_linked(*, call):
+    return Kind.CALL_LINKED, {"call": _pk(call)}
+
+
+def party_added(*, party, role):
+    return Kind.PARTY_ADDED, {"party": _pk(party), "role": role}
+
+
+def party_updated(*, party, fields):
+    return Kind.PARTY_UPDATED, {"party": _pk(party), "fields": sorted(fields)}
+
+
+def identifier_added(*, identifier, identifier_kind, tip=None):
+    data = {"identifier": _pk(identifier), "identifier_kind": identifier_kind}
+    if tip is not None:
+        data["tip"] = _pk(tip)
+    return Kind.IDENTIFIER_ADDED, data
+
+
+def identifier_updated(*, identifier, identifier_kind, fields):
+    return Kind.IDENTIFIER_UPDATED, {
+        "identifier": _pk(identifier),
+        "identifier_kind": identifier_kind,
+        "fields": sorted(fields),
+    }
+
+
+def venue_added(*, venue):
+    return Kind.VENUE_ADDED, {"venue": _pk(venue)}
+
+
+def venue_updated(*, venue, fields):
+    return Kind.VENUE_UPDATED, {"venue": _pk(venue), "fields": sorted(fields)}
+
+
+def referral_sent(*, referral, organisation, reason, shares_identities):
+    return Kind.REFERRAL_SENT, {
+        "referral": _pk(referral),
+        "organisation": _pk(organisation),
+        "reason": reason,
+        "shares_identities": shares_identities,
+    }
+
+
+def referral_updated(*, referral, fields, previous=None, status=None, shares_identities=None):
+    """A partner's answer (previous and new status) or a change of the referral's terms."""
+    data = {"referral": _pk(referral), "fields": sorted(fields)}
+    if status is not None:
+        data.update(previous=previous, status=status)
+    if shares_identities is not None:
+        data["shares_identities"] = shares_identities
+    return Kind.REFERRAL_UPDATED, data
+
+
+def outcome_recorded(*, outcome, outcome_kind, referral=None):
+    return Kind.OUTCOME_RECORDED, {
+        "outcome": _pk(outcome),
+        "outcome_kind": outcome_kind,
+        "referral": _pk(referral),
+    }
+
+
+def outcome_updated(*, outcome, outcome_kind, fields):
+    return Kind.OUTCOME_UPDATED, {
+        "outcome": _pk(outcome),
+        "outcome_kind": outcome_kind,
+        "fields": sorted(fields),
+    }
+
+
+def note_added(*, note):
+    return Kind.NOTE_ADDED, {"note": _pk(note)}
