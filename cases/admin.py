@@ -1,10 +1,12 @@
 """The Django admin for cases and everything recorded about them.
 
 Every write goes through cases/services.py so that the timeline stays true: the case form opens
-cases with case_open and splits an edit into case_status_change, case_assign and case_update
-(each checking the version the form was loaded with); the inline rows and the admins of parties,
-identifiers, venues, referrals, outcomes and notes add rows with their services. The timeline
-itself (CaseEvent) is read-only here, and nothing deletes a case or what is recorded on it.
+cases with case_open and saves an edit with case_edit (status, assignment and description in
+one call, checked once against the version the page was loaded with), linking new tips and
+calls with case_link_tip and case_link_call. The inline rows and the admins of parties,
+identifiers, venues, referrals and outcomes add rows and save corrections with their services;
+notes are added with note_add and never edited. The timeline itself (CaseEvent) is read-only
+here, and nothing deletes a case or what is recorded on it.
 """
 
 from contextlib import contextmanager
@@ -12,7 +14,7 @@ from contextlib import contextmanager
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.db.models import Q
 
 from cases import identifiers, services, workflow
 from cases.models import (
@@ -28,10 +30,12 @@ from cases.models import (
 )
 from hotline.admin import (
     ReadOnlyAdmin,
+    ServiceForm,
     ServiceInlineFormSet,
     WritesThroughServices,
-    hotline_staff,
-    service_arguments,
+    assignable_or,
+    call_service,
+    keyword_arguments,
 )
 
 Status = workflow.Status
@@ -57,36 +61,39 @@ def join_labels(statuses):
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
 
 
+def identifier_match(term):
+    """A filter on Identifier for `term` written any way: what it would be stored as, for each
+    kind (and platform) of identifier that can read it, so that a number searched as
+    (555) 123-4567 finds +15551234567. Each alternative names kind, platform and normalised
+    form, the columns of identifier_match_idx. None when no kind can read the term."""
+    term, match = term.strip(), None
+    for kind in Identifier.Kind if term else ():
+        platforms = Identifier.Platform.values if kind == Identifier.Kind.HANDLE else [""]
+        for platform in platforms:
+            try:
+                normalised = identifiers.normalise(kind, term, platform)
+            except ValidationError:
+                continue
+            alternative = Q(kind=kind, platform=platform, normalised=normalised)
+            match = alternative if match is None else match | alternative
+    return match
+
+
 # --- The case ---------------------------------------------------------------------------------
 
-OPEN_ARGUMENTS = [
-    "trafficking_type",
-    "industry",
-    "region",
-    "summary",
-    "priority",
-    "victim_count",
-    "is_restricted",
-    "assignee",
-    "team",
-    "methods_of_control",
-    "exploitation_types",
-    "opened_at",
-    "tips",
-    "calls",
-]
-UPDATE_ARGUMENTS = {*services.UPDATABLE_FIELDS, "methods_of_control", "exploitation_types"}
 LINKS = {"tips": services.case_link_tip, "calls": services.case_link_call}
 
 
-class CaseAdminForm(forms.ModelForm):
-    # The version of the case the form was loaded with. Every service that changes the case
-    # compares it with the current one, so that a save never overwrites someone else's edit.
+class CaseAdminForm(ServiceForm):
+    # The version of the case the page was loaded with: case_edit refuses to save over a
+    # newer one, so that a save never overwrites someone else's edit.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # case_link_tip and case_link_call name the tip or call they refuse.
+    error_fields = {"tip": "tips", "call": "calls"}
 
     class Meta:
         model = Case
-        fields = ["status", "closing_reason", *OPEN_ARGUMENTS]
+        fields = ["status", "closing_reason", *keyword_arguments(services.case_open)]
         widgets = {
             "methods_of_control": forms.CheckboxSelectMultiple,
             "exploitation_types": forms.CheckboxSelectMultiple,
@@ -96,7 +103,7 @@ class CaseAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "assignee" in self.fields:
-            self.fields["assignee"].queryset = hotline_staff(including=self.instance.assignee_id)
+            self.fields["assignee"].queryset = assignable_or(self.instance.assignee_id)
         if self.instance.pk is not None:
             self.fields["loaded_version"].initial = self.instance.version
             self.fields["loaded_version"].required = True
@@ -117,33 +124,22 @@ class CaseAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk is None:
             return cleaned
-        self._check_not_stale(cleaned)
-        self._check_closing_reason(cleaned)
-        for name in LINKS:
-            self._check_still_linked(cleaned, name)
-        return cleaned
-
-    def _edited_fields(self):
-        return set(self.changed_data) - {"loaded_version"}
-
-    def _check_not_stale(self, cleaned):
-        # The services check again under a lock; checking here as well means the message is
-        # not buried under errors about choices that changed with the case.
-        loaded = cleaned.get("loaded_version")
-        if self._edited_fields() and loaded is not None and loaded != self.instance.version:
-            raise ValidationError(conflict_message(self.instance), code="conflict")
-
-    def _check_closing_reason(self, cleaned):
-        status, reason = cleaned.get("status"), cleaned.get("closing_reason")
-        if status is None:
-            return
-        if status != self.instance.status and status in workflow.CLOSED_STATUSES and not reason:
-            self.add_error("closing_reason", "Say why the case is being closed.")
-        elif status == self.instance.status and "closing_reason" in self.changed_data:
+        if "closing_reason" in self.changed_data and "status" not in self.changed_data:
+            # case_edit takes a closing reason only with a change of status: without this
+            # message, the change would be dropped without a word.
             self.add_error(
                 "closing_reason",
                 "The closing reason is given when the case is closed; it cannot change on its own.",
             )
+        for name in LINKS:
+            self._check_still_linked(cleaned, name)
+        loaded = cleaned.get("loaded_version")
+        if self.errors and loaded is not None and loaded != self.instance.version:
+            # Not a second version check (case_edit makes it, under a lock): the choices follow
+            # the case as someone else left it, so these errors may be about changes this
+            # person never made. Say what happened.
+            self.add_error(None, ValidationError(conflict_message(self.instance), code="conflict"))
+        return cleaned
 
     def _check_still_linked(self, cleaned, name):
         if name not in cleaned:
@@ -154,40 +150,19 @@ class CaseAdminForm(forms.ModelForm):
             self.add_error(name, f"A linked {noun} stays linked to the case; it cannot be removed.")
 
     def create(self, actor):
-        return services.case_open(actor=actor, **service_arguments(self, OPEN_ARGUMENTS))
+        return call_service(services.case_open, self, actor=actor)
 
     def update(self, actor):
-        with conflicts_shown_as_errors():
-            return self._apply_changes(actor)
-
-    def _apply_changes(self, actor):
-        # One service per kind of change, each writing its own event. Each passes on the
-        # version it saved, so only the first can find the case changed by someone else.
-        data, edited = self.cleaned_data, self._edited_fields()
-        case, version = self.instance, data["loaded_version"]
-        if "status" in edited:
-            case = services.case_status_change(
-                actor=actor,
-                case=case,
-                status=data["status"],
-                closing_reason=data.get("closing_reason") or "",
-                expected_version=version,
-            )
-            version = case.version
-        if edited & {"assignee", "team"}:
-            # Without a new team, the case follows its new assignee's team.
-            team = {"team": data["team"]} if "team" in edited else {}
-            case = services.case_assign(
-                actor=actor,
-                case=case,
-                assignee=data.get("assignee"),
-                expected_version=version,
-                **team,
-            )
-            version = case.version
-        updates = {name: data[name] for name in sorted(edited & UPDATE_ARGUMENTS)}
-        if updates:
-            case = services.case_update(actor=actor, case=case, expected_version=version, **updates)
+        data, case = self.cleaned_data, self.instance
+        edited = set(self.changed_data) - {"loaded_version", "closing_reason", *LINKS}
+        if edited:
+            changes = {name: data[name] for name in edited}
+            if "status" in edited:
+                changes["closing_reason"] = data["closing_reason"]
+            with conflicts_shown_as_errors():
+                case = services.case_edit(
+                    actor=actor, case=case, expected_version=data["loaded_version"], **changes
+                )
         for name, link in LINKS.items():
             linked = {row.pk for row in self.initial.get(name, [])}
             for row in data.get(name, []):
@@ -197,7 +172,7 @@ class CaseAdminForm(forms.ModelForm):
 
 
 class CaseRowInline(admin.TabularInline):
-    """Rows recorded on a case: added through their service, never deleted here (the
+    """Rows recorded on a case: written through their services, never deleted here (the
     timeline refers to them)."""
 
     formset = ServiceInlineFormSet
@@ -257,184 +232,121 @@ class AssigneeFilter(admin.SimpleListFilter):
 
 # --- Rows recorded on a case --------------------------------------------------------------
 
-PARTY_FIELDS = [
-    "role",
-    "kind",
-    "name",
-    "aliases",
-    "date_of_birth",
-    "age_band",
-    "gender",
-    "is_minor",
-    "citizenship",
-    "description",
-]
 
+class PartyForm(ServiceForm):
+    correctable = services.PARTY_CORRECTABLE
 
-class PartyForm(forms.ModelForm):
     class Meta:
         model = Party
-        fields = ["case", *PARTY_FIELDS]
+        fields = keyword_arguments(services.party_add)
 
     def clean_citizenship(self):
+        # The services store it in capitals; doing the same here lets the model's validation,
+        # which runs before them, accept "mx".
         return self.cleaned_data["citizenship"].strip().upper()
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("role") in Party.VICTIM_ROLES and cleaned.get("kind") != Party.Kind.PERSON:
-            self.add_error("kind", "A potential victim or survivor is a person.")
-        age_band, is_minor = cleaned.get("age_band"), cleaned.get("is_minor")
-        if age_band in Party.MINOR_AGE_BANDS and is_minor is False:
-            self.add_error("is_minor", f"Someone aged {age_band} is a minor.")
-        if age_band in Party.ADULT_AGE_BANDS and is_minor is True:
-            self.add_error("is_minor", f"Someone aged {age_band} is not a minor.")
-        return cleaned
-
     def create(self, actor):
-        return services.party_add(
-            actor=actor, case=self.instance.case, **service_arguments(self, PARTY_FIELDS)
-        )
+        return call_service(services.party_add, self, actor=actor)
+
+    def update(self, actor):
+        return services.party_update(actor=actor, party=self.instance, **self.changes())
 
 
-class IdentifierForm(forms.ModelForm):
+class IdentifierForm(ServiceForm):
+    # What identifier_update corrects; it normalises the value again, as identifier_add does.
+    correctable = set(keyword_arguments(services.identifier_update, besides=["identifier"]))
+
     class Meta:
         model = Identifier
-        fields = ["case", "tip", "party", "kind", "platform", "value"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if {"case", "tip"} <= set(self.fields) and not (cleaned.get("case") or cleaned.get("tip")):
-            self.add_error(None, "Say which case or tip this identifier belongs to.")
-        kind, value = cleaned.get("kind"), cleaned.get("value")
-        if kind != Identifier.Kind.HANDLE:
-            cleaned["platform"] = ""
-        if kind and value:
-            try:
-                # Derived, never typed: matching across cases compares this form.
-                self.instance.normalised = identifiers.normalise(
-                    kind, value, cleaned.get("platform", "")
-                )
-            except ValidationError as error:
-                field = "platform" if error.code == "handle_needs_platform" else "value"
-                self.add_error(field, error)
-        return cleaned
+        fields = keyword_arguments(services.identifier_add)
 
     def create(self, actor):
-        return services.identifier_add(
-            actor=actor,
-            case=self.instance.case,
-            tip=self.instance.tip,
-            **service_arguments(self, ["party", "kind", "platform", "value"]),
-        )
+        return call_service(services.identifier_add, self, actor=actor)
+
+    def update(self, actor):
+        return services.identifier_update(actor=actor, identifier=self.instance, **self.changes())
 
 
-class VenueForm(forms.ModelForm):
+class VenueForm(ServiceForm):
+    correctable = services.VENUE_CORRECTABLE
+
     class Meta:
         model = Venue
-        fields = ["case", "name", "industry", "region", "address"]
+        fields = keyword_arguments(services.venue_add)
 
     def create(self, actor):
-        return services.venue_add(
-            actor=actor,
-            case=self.instance.case,
-            **service_arguments(self, ["name", "industry", "region", "address"]),
-        )
+        return call_service(services.venue_add, self, actor=actor)
+
+    def update(self, actor):
+        return services.venue_update(actor=actor, venue=self.instance, **self.changes())
 
 
-REFERRAL_SEND_ARGUMENTS = [
-    "organisation",
-    "reason",
-    "sent_at",
-    "due_at",
-    "shares_identities",
-    "notes",
-]
-# What the referral_sent event records: facts of the sending, not to be edited afterwards.
-REFERRAL_SENDING_FIELDS = ["organisation", "reason", "sent_at"]
 ANSWERS = [Referral.Status.ACCEPTED, Referral.Status.DECLINED, Referral.Status.CLOSED]
 
 
-class ReferralForm(forms.ModelForm):
+class ReferralForm(ServiceForm):
+    # The partner's answer and the referral's terms change; what was sent, to whom and when
+    # does not.
+    correctable = {"status", *services.REFERRAL_TERMS}
+
     class Meta:
         model = Referral
-        fields = ["case", "status", *REFERRAL_SEND_ARGUMENTS]
+        fields = ["case", "status", *keyword_arguments(services.referral_send, besides=["case"])]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        is_new = self.instance.pk is None
-        if "status" in self.fields:
-            status = self.fields["status"]
-            if is_new:
-                # A referral starts as sent; the partner's answer is recorded once it comes.
-                status.disabled = True
-            else:
-                offered = {self.instance.status, *ANSWERS}
-                status.choices = [(s.value, s.label) for s in Referral.Status if s in offered]
-        if not is_new:
-            for name in REFERRAL_SENDING_FIELDS:
-                if name in self.fields:
-                    self.fields[name].disabled = True
-
-    def clean_organisation(self):
-        organisation = self.cleaned_data["organisation"]
-        if self.instance.pk is None and not organisation.is_active:
-            raise ValidationError("This organisation no longer takes referrals.")
-        return organisation
+        if "status" not in self.fields:
+            return
+        status = self.fields["status"]
+        if self.instance.pk is None:
+            # A referral starts as sent; the partner's answer is recorded once it comes.
+            status.disabled = True
+        else:
+            offered = {self.instance.status, *ANSWERS}
+            status.choices = [(s.value, s.label) for s in Referral.Status if s in offered]
 
     def create(self, actor):
-        return services.referral_send(
-            actor=actor,
-            case=self.instance.case,
-            **service_arguments(self, REFERRAL_SEND_ARGUMENTS),
-        )
+        return call_service(services.referral_send, self, actor=actor)
 
     def update(self, actor):
-        referral = self.save(commit=False)
-        # The other fields have no service yet: a plain save that leaves the status as it is
-        # in the database, for referral_respond to change and record.
-        plain = [name for name in self.changed_data if name != "status"]
-        if plain:
-            referral.save(update_fields=[*plain, "updated_at"])
+        referral, terms = self.instance, self.changes(services.REFERRAL_TERMS)
         if "status" in self.changed_data:
+            # The answer and the notes that came with it are one event.
             referral = services.referral_respond(
-                actor=actor, referral=referral, status=self.cleaned_data["status"]
+                actor=actor,
+                referral=referral,
+                status=self.cleaned_data["status"],
+                notes=terms.pop("notes", None),
             )
+        if terms:
+            referral = services.referral_update(actor=actor, referral=referral, **terms)
         return referral
 
 
-OUTCOME_ARGUMENTS = ["kind", "occurred_on", "agency", "referral", "notes"]
+class OutcomeForm(ServiceForm):
+    correctable = services.OUTCOME_CORRECTABLE
 
-
-class OutcomeForm(forms.ModelForm):
     class Meta:
         model = Outcome
-        fields = ["case", *OUTCOME_ARGUMENTS]
-
-    def clean(self):
-        cleaned = super().clean()
-        occurred_on, referral = cleaned.get("occurred_on"), cleaned.get("referral")
-        if occurred_on and occurred_on > timezone.localdate():
-            self.add_error("occurred_on", "An outcome cannot be in the future.")
-        case_id = cleaned["case"].pk if cleaned.get("case") else self.instance.case_id
-        if referral is not None and case_id is not None and referral.case_id != case_id:
-            self.add_error("referral", "This referral belongs to another case.")
-        return cleaned
+        fields = keyword_arguments(services.outcome_record)
 
     def create(self, actor):
-        return services.outcome_record(
-            actor=actor, case=self.instance.case, **service_arguments(self, OUTCOME_ARGUMENTS)
-        )
+        return call_service(services.outcome_record, self, actor=actor)
+
+    def update(self, actor):
+        return services.outcome_update(actor=actor, outcome=self.instance, **self.changes())
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(ServiceForm):
+    # Notes are never edited: a correction is a new note.
+    correctable = set()
+
     class Meta:
         model = Note
-        fields = ["case", "text"]
+        fields = keyword_arguments(services.note_add)
 
     def create(self, actor):
-        return services.note_add(
-            actor=actor, case=self.instance.case, text=self.cleaned_data["text"]
-        )
+        return call_service(services.note_add, self, actor=actor)
 
 
 def narrow_to_case(formset, field, queryset):
@@ -511,6 +423,10 @@ class NoteInline(CaseRowInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
 
+    def has_change_permission(self, request, obj=None):
+        # Notes already written are shown, never edited, superusers included.
+        return False
+
 
 CASE_FIELDSETS = [
     ("Description", ["priority", "trafficking_type", "industry", "region", "victim_count"]),
@@ -547,8 +463,12 @@ class CaseAdmin(WritesThroughServices, admin.ModelAdmin):
         "team",
     ]
     list_select_related = ["industry", "region", "assignee", "team"]
-    search_fields = ["reference"]
-    search_help_text = "Search by case reference (HT-2026-000123) or part of it."
+    search_fields = ["reference", "summary"]
+    search_help_text = (
+        "Search by case reference (HT-2026-000123) or part of it, by words of the summary, or "
+        "by an identifier on the case, written any way (a phone number with or without its "
+        "country code, say)."
+    )
     date_hierarchy = "opened_at"
     ordering = ["-opened_at"]
     autocomplete_fields = ["industry", "region", "tips", "calls"]
@@ -562,6 +482,15 @@ class CaseAdmin(WritesThroughServices, admin.ModelAdmin):
         NoteInline,
         CaseEventInline,
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = identifier_match(search_term)
+        if match is not None:
+            # A subquery, not a join: one row per case, however many identifiers match.
+            holders = Identifier.objects.filter(match).values("case")
+            found |= queryset.filter(pk__in=holders)
+        return found, may_have_duplicates
 
     def get_fieldsets(self, request, obj=None):
         described = [(name, {"fields": fields}) for name, fields in CASE_FIELDSETS]
@@ -593,8 +522,8 @@ class CaseAdmin(WritesThroughServices, admin.ModelAdmin):
 
 
 class CaseRowAdmin(WritesThroughServices, admin.ModelAdmin):
-    """The admin of rows recorded on a case: added through their service, never deleted, and
-    never moved to another case."""
+    """The admin of rows recorded on a case: written through their services, never deleted,
+    and never moved to another case."""
 
     autocomplete_fields = ["case"]
     list_select_related = ["case"]
@@ -633,19 +562,6 @@ class PartyAdmin(CaseRowAdmin):
     show_full_result_count = False
 
 
-def normalised_forms(term):
-    """What `term` would be stored as, for each kind of identifier that can read it: so that a
-    number searched as (555) 123-4567 finds +15551234567."""
-    found = set()
-    for kind in Identifier.Kind:
-        platform = Identifier.Platform.OTHER if kind == Identifier.Kind.HANDLE else ""
-        try:
-            found.add(identifiers.normalise(kind, term, platform))
-        except ValidationError:
-            continue
-    return found
-
-
 @admin.register(Identifier)
 class IdentifierAdmin(CaseRowAdmin):
     form = IdentifierForm
@@ -663,14 +579,11 @@ class IdentifierAdmin(CaseRowAdmin):
     ordering = ["-pk"]
     show_full_result_count = False
 
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else ["case", "tip", *self.record_fields]
-
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        forms_of_term = normalised_forms(search_term) if search_term else set()
-        if forms_of_term:
-            found |= queryset.filter(normalised__in=forms_of_term)
+        match = identifier_match(search_term)
+        if match is not None:
+            found |= queryset.filter(match)
         return found, may_have_duplicates
 
 
@@ -731,6 +644,10 @@ class NoteAdmin(CaseRowAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        # A note is never edited, superusers included: a correction is a new note.
+        return False
 
 
 @admin.register(CaseEvent)

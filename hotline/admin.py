@@ -1,19 +1,20 @@
 """The Django admin for hotline staff: reference data, people, calls and tips.
 
-Writes go through the services, as everywhere else: an admin form that has a `create(actor)`
-method saves new rows with it, and one with an `update(actor)` method saves changes with it.
-When a service refuses a write (it raises ValidationError), nothing is saved and the form is
-shown again with the service's message next to the field it names; see WritesThroughServices.
+Writes go through the services, as everywhere else. A form that writes rows is a ServiceForm:
+create(actor) adds a row with a service, update(actor) saves the changes with one. When a
+service refuses (it raises ValidationError), nothing is saved and the page comes back with the
+service's message next to the field it names; see WritesThroughServices. Reference data
+(regions, industries, codes, teams, partner organisations) has no services: plain saves.
 The cases app builds its admin on the same machinery.
 """
 
-from contextlib import contextmanager
+import inspect
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserCreationForm
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
@@ -32,38 +33,95 @@ from hotline.models import (
     User,
     WorkerHeartbeat,
 )
+from hotline.selectors import assignable_staff
 
 # --- Writing through the services -----------------------------------------------------------
 
 
+def keyword_arguments(service, *, besides=()):
+    """The keyword-only arguments of `service`, in order, but `actor` and `besides`: the
+    fields a form can pass it."""
+    return [
+        name
+        for name, parameter in inspect.signature(service).parameters.items()
+        if parameter.kind is parameter.KEYWORD_ONLY and name not in {"actor", *besides}
+    ]
+
+
+def call_service(service, form, **given):
+    """Call `service` with `given` and, for each of its other keyword arguments, the form's
+    cleaned value; the service's defaults apply to those the form has no field for."""
+    values = {
+        name: form.cleaned_data[name]
+        for name in keyword_arguments(service, besides=given)
+        if name in form.cleaned_data
+    }
+    return service(**given, **values)
+
+
 class ServiceRefused(Exception):
-    """A service refused a write made from an admin form; `prefix` names the form."""
+    """A service refused to write what the form with this `prefix` holds."""
 
     def __init__(self, prefix, error):
+        super().__init__(error)
         self.prefix = prefix
         self.error = error
-        super().__init__(error)
 
 
-@contextmanager
-def refusals_shown_on(form):
-    """Turn a service's ValidationError into ServiceRefused for `form`, which undoes the whole
-    save and shows the error on that form."""
-    try:
-        yield
-    except ValidationError as error:
-        raise ServiceRefused(form.prefix, error) from error
+class ServiceForm(forms.ModelForm):
+    """A model form whose rows the services write: create(actor) for a new row, update(actor)
+    for an existing one.
 
+    On an existing row, fields that `correctable` does not name (None: all are) are disabled,
+    because no service changes them. `error_fields` maps a service's name for a field to the
+    form's, so that its message is shown next to the field.
+    """
 
-def service_arguments(form, names):
-    """The form's cleaned values for the service arguments it has fields for; the service's
-    defaults apply to the others."""
-    return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
+    correctable = None
+    error_fields = {}
+    # The refusal to show, set by WritesThroughServices when it validates a POST again.
+    refusal = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and self.correctable is not None:
+            for name, field in self.fields.items():
+                field.disabled = field.disabled or name not in self.correctable
+
+    def full_clean(self):
+        super().full_clean()
+        if self.refusal is None or self.refusal.prefix != self.prefix or not self.is_bound:
+            return
+        error = self.refusal.error
+        by_field = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+        for name, errors in by_field.items():
+            name = self.error_fields.get(name, name)
+            self.add_error(name if name in self.fields else None, errors)
+
+    def write(self, actor):
+        """Save through the service; a refusal becomes ServiceRefused."""
+        try:
+            return self.update(actor) if self.instance.pk else self.create(actor)
+        except ValidationError as error:
+            raise ServiceRefused(self.prefix, error) from error
+
+    def create(self, actor):
+        raise NotImplementedError
+
+    def update(self, actor):
+        raise NotImplementedError
+
+    def changes(self, names=None):
+        """The fields among `names` (the correctable ones by default) that the person changed,
+        with their new values."""
+        names = self.correctable if names is None else names
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in names}
 
 
 def adopt(instance, saved):
     """Make the admin's unsaved `instance` the row a service saved, so that the admin's log,
-    messages and redirect (and inline rows on an add page) refer to it."""
+    messages and redirect (and the inline rows of an add page, which hold `instance` as their
+    parent) refer to it."""
     for field in type(saved)._meta.concrete_fields:
         setattr(instance, field.attname, getattr(saved, field.attname))
     instance._state.adding = False
@@ -71,117 +129,57 @@ def adopt(instance, saved):
     return instance
 
 
-def saves_through_service(form, change):
-    return hasattr(form, "update" if change else "create")
-
-
-class ShowsServiceErrors:
-    """Mixed into a form class on the second pass after a refusal: adds the service's error to
-    the form it was raised for, which makes the form invalid so that nothing is saved."""
-
-    service_errors = {}
-
-    def full_clean(self):
-        super().full_clean()
-        error = self.service_errors.get(self.prefix)
-        if error is None or not self.is_bound:
-            return
-        by_field = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
-        for field, errors in by_field.items():
-            # A service may name a field this form does not show (or a read-only one).
-            target = field if field in self.fields else None
-            shown = self.errors.get(target or NON_FIELD_ERRORS, [])
-            fresh = [
-                message for message in ValidationError(errors).messages if message not in shown
-            ]
-            if fresh:
-                self.add_error(target, fresh)
-
-
-def with_service_errors(form_class, errors):
-    if not errors:
-        return form_class
-    shows_errors = type(
-        form_class.__name__, (ShowsServiceErrors, form_class), {"service_errors": errors}
-    )
-    # The subclass rebuilt its fields from the model; keep the ones the admin tailored (a
-    # queryset narrowed to one case's rows, say).
-    shows_errors.base_fields = form_class.base_fields
-    return shows_errors
-
-
 class ServiceInlineFormSet(BaseInlineFormSet):
-    """Saves new inline rows with their form's create(actor), changed rows with update(actor)
-    when the form has one (a plain save otherwise). The admin sets `actor` before saving."""
+    """Inline rows saved through their ServiceForm. The admin sets `actor` before saving."""
 
     actor = None
 
     def save_new(self, form, commit=True):
-        setattr(form.instance, self.fk.name, self.instance)
-        with refusals_shown_on(form):
-            return form.create(self.actor)
+        return form.write(self.actor)
 
     def save_existing(self, form, obj, commit=True):
-        if not hasattr(form, "update"):
-            return super().save_existing(form, obj, commit=commit)
-        with refusals_shown_on(form):
-            return form.update(self.actor)
+        return form.write(self.actor)
 
 
 class WritesThroughServices:
-    """A ModelAdmin mixin: saves through the form's create(actor) / update(actor), and shows a
-    service's refusal as a form error rather than a server error.
+    """A ModelAdmin mixin for admins whose form and inline forms are ServiceForms: saves
+    through them, and shows a service's refusal as a form error rather than a server error.
 
-    The admin saves inside a transaction. A refusal raises ServiceRefused out of it, which rolls
-    back everything the request wrote (the case, its inline rows, the timeline). The same POST
-    is then validated again with the refusal attached to its form, so the page comes back with
-    what was typed and the service's message, exactly like any other validation error.
+    The admin validates the page, then saves inside a transaction. A refusal raises
+    ServiceRefused out of it, which rolls back everything the request wrote (the case, its
+    inline rows, the timeline). The admin offers no hook between saving and showing the page,
+    so the same POST is then validated again with the refusal added to the form it belongs to:
+    the page comes back with what was typed and the service's message, like any other
+    validation error, and that invalid form keeps the second pass from saving anything.
     """
-
-    _service_errors_attribute = "_hotline_admin_service_errors"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceRefused as refusal:
-            setattr(request, self._service_errors_attribute, {refusal.prefix: refusal.error})
+            request.service_refusal = refusal
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def _service_errors(self, request):
-        return getattr(request, self._service_errors_attribute, None)
-
+    # The admin builds its form classes afresh for each request (modelform_factory), so a
+    # refusal set on them belongs to this request only.
     def get_form(self, request, obj=None, **kwargs):
         form_class = super().get_form(request, obj, **kwargs)
-        return with_service_errors(form_class, self._service_errors(request))
+        form_class.refusal = getattr(request, "service_refusal", None)
+        return form_class
 
     def get_formsets_with_inlines(self, request, obj=None):
-        errors = self._service_errors(request)
         for formset_class, inline in super().get_formsets_with_inlines(request, obj):
-            if errors:
-                form_class = with_service_errors(formset_class.form, errors)
-                formset_class = type(formset_class.__name__, (formset_class,), {"form": form_class})
+            formset_class.form.refusal = getattr(request, "service_refusal", None)
             yield formset_class, inline
 
     def save_model(self, request, obj, form, change):
-        if not saves_through_service(form, change):
-            super().save_model(request, obj, form, change)
-            return
-        write = form.update if change else form.create
-        with refusals_shown_on(form):
-            saved = write(request.user)
-        adopt(obj, saved)
+        adopt(obj, form.write(request.user))
 
     def save_related(self, request, form, formsets, change):
-        if not saves_through_service(form, change):
-            # A plain save: the many-to-many fields are the admin's to save. A service saves
-            # them itself.
-            form.save_m2m()
+        # The services save many-to-many fields themselves: no form.save_m2m().
         for formset in formsets:
+            formset.actor = request.user
             self.save_formset(request, form, formset, change=change)
-
-    def save_formset(self, request, form, formset, change):
-        formset.actor = request.user
-        super().save_formset(request, form, formset, change)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -197,17 +195,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-def hotline_staff(including=None):
-    """Active advocates and supervisors, the people calls and cases are given to, plus the one a
-    record already has (`including`, a user id) so that editing it does not lose them.
-
-    A short list however many partner accounts there are, so a plain select suits it; the user
-    autocomplete would also need the view-user permission, which advocates do not have.
-    """
-    staff = Q(is_active=True, groups__name__in=[Role.ADVOCATE, Role.SUPERVISOR])
-    if including is not None:
-        staff |= Q(pk=including)
-    return User.objects.filter(staff).distinct().order_by("username")
+def assignable_or(current):
+    """The people a record can be given to (hotline.selectors.assignable_staff), plus the one
+    it names already (`current`, an id; they may have left since), so that editing the record
+    does not lose them. A short list however many partner accounts there are, so a plain
+    select suits it; the user autocomplete would also need the view-user permission, which
+    advocates do not have."""
+    people = Q(pk__in=assignable_staff().values("pk"))
+    if current is not None:
+        people |= Q(pk=current)
+    return User.objects.filter(people).order_by("username")
 
 
 # --- Reference data ----------------------------------------------------------------------------
@@ -328,39 +325,71 @@ class RoleFilter(admin.SimpleListFilter):
         return queryset
 
 
-class UserAddForm(UserCreationForm):
+# A role changes through user_role_set, with its team and organisation; the account's group and
+# staff status follow, so nobody edits those directly.
+ROLE_FIELDS = keyword_arguments(services.user_role_set, besides=["user"])
+# No service grants superuser status or permissions outside the roles: only a superuser may
+# change these (they are read-only for everyone else), and they are saved plainly.
+SUPERUSER_FIELDS = ["is_superuser", "user_permissions"]
+
+
+class UserAddForm(ServiceForm, UserCreationForm):
     role = forms.ChoiceField(choices=Role.choices)
 
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ["username", "email", "first_name", "last_name", "team", "organisation"]
-
-    def clean(self):
-        cleaned = super().clean()
-        role, team, organisation = (cleaned.get(name) for name in ("role", "team", "organisation"))
-        if role == Role.PARTNER:
-            if organisation is None:
-                self.add_error("organisation", "A partner account belongs to an organisation.")
-            if team is not None:
-                self.add_error("team", "Partner accounts are not in a hotline team.")
-        elif role and organisation is not None:
-            self.add_error("organisation", "Only partner accounts belong to an organisation.")
-        return cleaned
 
     def create(self, actor):
-        return services.user_create(
+        return call_service(
+            services.user_create,
+            self,
             password=self.cleaned_data["password1"],
-            role=self.cleaned_data["role"],
             # The form has checked the password against the validators already.
             validate_password=False,
-            **service_arguments(
-                self, ["username", "email", "first_name", "last_name", "team", "organisation"]
-            ),
         )
+
+
+class UserChangeAdminForm(ServiceForm, UserChangeForm):
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        help_text="Group, staff status, team and organisation change with the role.",
+    )
+    correctable = {*services.USER_CORRECTABLE, *ROLE_FIELDS, *SUPERUSER_FIELDS}
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["role"] = self.instance.role
+        if self.instance.role is None:
+            # An account without a role keeps none until someone chooses one.
+            self.fields["role"].required = False
+            self.fields["role"].choices = [("", "No role"), *Role.choices]
+
+    def update(self, actor):
+        user, changed = self.instance, set(self.changed_data)
+        details = self.changes(services.USER_CORRECTABLE)
+        # A new team alone is a detail user_update changes; a new role or organisation goes
+        # through user_role_set, which takes the team with it.
+        if changed & {"role", "organisation"}:
+            data = self.cleaned_data
+            user = services.user_role_set(
+                actor=actor, user=user, **{name: data[name] for name in ROLE_FIELDS}
+            )
+            details.pop("team", None)
+        if details:
+            user = services.user_update(actor=actor, user=user, **details)
+        if "is_superuser" in changed:
+            User.objects.filter(pk=user.pk).update(is_superuser=self.cleaned_data["is_superuser"])
+        if "user_permissions" in changed:
+            user.user_permissions.set(self.cleaned_data["user_permissions"])
+        return User.objects.get(pk=user.pk)
 
 
 @admin.register(User)
 class HotlineUserAdmin(WritesThroughServices, UserAdmin):
+    form = UserChangeAdminForm
     add_form = UserAddForm
     add_fieldsets = [
         (None, {"fields": ["username", "password1", "password2"]}),
@@ -369,7 +398,7 @@ class HotlineUserAdmin(WritesThroughServices, UserAdmin):
     ]
     fieldsets = [
         *UserAdmin.fieldsets[:2],
-        ("Hotline", {"fields": ["role_name", "team", "organisation", "language"]}),
+        ("Hotline", {"fields": ["role", "team", "organisation", "language"]}),
         *UserAdmin.fieldsets[2:],
     ]
     list_display = [
@@ -387,18 +416,16 @@ class HotlineUserAdmin(WritesThroughServices, UserAdmin):
     list_select_related = ["team", "organisation"]
     search_fields = ["username", "first_name", "last_name", "email", "organisation__name"]
     autocomplete_fields = ["organisation"]
-    readonly_fields = ["role_name"]
 
     def get_queryset(self, request):
         # The role is read from the groups: one query for the page, not one per user.
         return super().get_queryset(request).prefetch_related("groups")
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        # Group and staff status follow the role; see ROLE_FIELDS and SUPERUSER_FIELDS.
+        readonly = ["is_staff", "groups"]
         if not request.user.is_superuser:
-            # An administrator manages roles through the groups; only a superuser may hand
-            # out superuser status or permissions outside the roles.
-            readonly += ["is_superuser", "user_permissions"]
+            readonly += SUPERUSER_FIELDS
         return readonly
 
     @admin.display(description="role")
@@ -408,46 +435,28 @@ class HotlineUserAdmin(WritesThroughServices, UserAdmin):
 
 # --- Intake ----------------------------------------------------------------------------------
 
-CALL_FIELDS = [
-    "channel",
-    "direction",
-    "started_at",
-    "ended_at",
-    "language",
-    "caller_type",
-    "reason",
-    "region",
-    "summary",
-    "urgency",
-    "advocate",
-]
 
+class CallAdminForm(ServiceForm):
+    correctable = services.CALL_CORRECTABLE
 
-class CallAdminForm(forms.ModelForm):
     class Meta:
         model = Call
-        fields = CALL_FIELDS
+        fields = keyword_arguments(services.call_log, besides=["tip"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "advocate" in self.fields:
-            self.fields["advocate"].queryset = hotline_staff(including=self.instance.advocate_id)
-
-    def clean(self):
-        cleaned = super().clean()
-        started_at, ended_at = cleaned.get("started_at"), cleaned.get("ended_at")
-        if started_at and ended_at and ended_at < started_at:
-            self.add_error("ended_at", "A call cannot end before it starts.")
-        return cleaned
+        self.fields["advocate"].queryset = assignable_or(self.instance.advocate_id)
 
     def create(self, actor):
-        return services.call_log(**service_arguments(self, CALL_FIELDS))
+        return call_service(services.call_log, self)
+
+    def update(self, actor):
+        return services.call_update(actor=actor, call=self.instance, **self.changes())
 
 
 @admin.register(Call)
 class CallAdmin(WritesThroughServices, admin.ModelAdmin):
     form = CallAdminForm
-    fields = CALL_FIELDS
     list_display = [
         "__str__",
         "started_at",
@@ -479,24 +488,18 @@ class CallAdmin(WritesThroughServices, admin.ModelAdmin):
         return {"advocate": request.user.pk, **super().get_changeform_initial_data(request)}
 
 
-TIP_FIELDS = [
-    "source",
-    "call",
-    "organisation",
-    "received_at",
-    "observed",
-    "region",
-    "address",
-    "industry",
-    "trafficking_type",
-    "indicators",
-    "people_mentioned",
-    "urgency",
-]
+TIP_FIELDS = keyword_arguments(services.tip_submit, besides=["submitted_by"])
 TRIAGE_FIELDS = ["triage_state", "triage_reason", "duplicate_of"]
+# What tip_update corrects: the fields it allows and its own arguments (the indicators).
+TIP_CORRECTIONS = {
+    *services.TIP_CORRECTABLE,
+    *keyword_arguments(services.tip_update, besides=["tip"]),
+}
 
 
-class TipAdminForm(forms.ModelForm):
+class TipAdminForm(ServiceForm):
+    correctable = {*TIP_CORRECTIONS, *TRIAGE_FIELDS}
+
     class Meta:
         model = Tip
         fields = [*TIP_FIELDS, *TRIAGE_FIELDS]
@@ -511,61 +514,20 @@ class TipAdminForm(forms.ModelForm):
                 (state.value, state.label) for state in Tip.TriageState if state in offered
             ]
 
-    def clean(self):
-        cleaned = super().clean()
-        source = cleaned.get("source")
-        if source == Tip.Source.CALL and not cleaned.get("call"):
-            self.add_error("call", "A tip from a call names the call.")
-        if source == Tip.Source.PARTNER and not cleaned.get("organisation"):
-            self.add_error("organisation", "A tip from a partner names the partner.")
-        if self._triage_changed():
-            self._check_triage(cleaned)
-        return cleaned
-
-    def _triage_changed(self):
-        return self.instance.pk is not None and bool(set(TRIAGE_FIELDS) & set(self.changed_data))
-
-    def _check_triage(self, cleaned):
-        # The same rules as services.tip_triage, checked here so that the message appears
-        # before the database constraints give their generic one.
-        state = cleaned.get("triage_state")
-        if state == Tip.TriageState.NEW:
-            self.add_error("triage_state", "Choose triaged, duplicate or no action.")
-        closing = state in (Tip.TriageState.DUPLICATE, Tip.TriageState.NO_ACTION)
-        if state == Tip.TriageState.DUPLICATE and not cleaned.get("duplicate_of"):
-            self.add_error("duplicate_of", "Say which tip this one duplicates.")
-        if closing and not cleaned.get("triage_reason", "").strip():
-            self.add_error("triage_reason", "Give a reason, so a reviewer can follow it.")
-        if cleaned.get("duplicate_of") == self.instance and self.instance.pk:
-            self.add_error("duplicate_of", "A tip cannot duplicate itself.")
-
     def create(self, actor):
-        return services.tip_submit(submitted_by=actor, **service_arguments(self, TIP_FIELDS))
+        return call_service(services.tip_submit, self, submitted_by=actor)
 
     def update(self, actor):
-        triage_changed = self._triage_changed()
-        tip = self.save(commit=False)
-        # The descriptive fields have no service yet: a plain save, which leaves the triage
-        # fields as they are in the database for tip_triage to change and record.
-        tip.save(update_fields=[*self._changed_plain_fields(), "updated_at"])
-        self.save_m2m()
-        if triage_changed:
+        tip = services.tip_update(actor=actor, tip=self.instance, **self.changes(TIP_CORRECTIONS))
+        if set(TRIAGE_FIELDS) & set(self.changed_data):
             tip = services.tip_triage(
                 actor=actor,
                 tip=tip,
                 state=self.cleaned_data["triage_state"],
-                reason=self.cleaned_data.get("triage_reason", ""),
-                duplicate_of=self.cleaned_data.get("duplicate_of"),
+                reason=self.cleaned_data["triage_reason"],
+                duplicate_of=self.cleaned_data["duplicate_of"],
             )
         return tip
-
-    def _changed_plain_fields(self):
-        many_to_many = {field.name for field in Tip._meta.many_to_many}
-        return [
-            name
-            for name in self.changed_data
-            if name not in TRIAGE_FIELDS and name not in many_to_many
-        ]
 
 
 @admin.register(Tip)

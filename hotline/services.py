@@ -169,7 +169,7 @@ def tip_triage(*, actor, tip, state, reason="", duplicate_of=None):
     Linking a tip to a case is done by the cases app, which calls tip_mark_linked.
     """
     if state not in TRIAGE_DECISIONS:
-        raise ValidationError({"state": "Choose triaged, duplicate or no action."})
+        raise ValidationError({"triage_state": "Choose triaged, duplicate or no action."})
     if state == Tip.TriageState.DUPLICATE and duplicate_of is None:
         raise ValidationError({"duplicate_of": "Say which tip this one duplicates."})
     if state in CLOSED_TIP_STATES and not reason.strip():
@@ -177,7 +177,7 @@ def tip_triage(*, actor, tip, state, reason="", duplicate_of=None):
     tip = Tip.objects.select_for_update().get(pk=tip.pk)
     if tip.triage_state == Tip.TriageState.LINKED:
         raise ValidationError(
-            {"state": "This tip is linked to a case already; work it in the case."}
+            {"triage_state": "This tip is linked to a case already; work it in the case."}
         )
     if state == Tip.TriageState.DUPLICATE:
         # Point at the original, never at another duplicate, so duplicates never form a chain

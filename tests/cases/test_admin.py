@@ -4,13 +4,12 @@ through the services, so the case's timeline tells what happened."""
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from cases.admin import CaseAdmin
 from cases.models import Case, CaseEvent, CaseReferenceCounter, Identifier, Referral
+from hotline import services as hotline_services
 from hotline.models import Region, Tip
 from tests.admin_helpers import add_inline_row, errors_of, form_data, queries_to_show, signed_in
 from tests.factories import CaseFactory, PartyFactory, TipFactory, industry, region
@@ -215,6 +214,31 @@ def test_identifiers_are_found_however_the_number_is_written(client, supervisor,
     assert list(response.context["cl"].result_list) == [phone]
 
 
+def test_a_supervisor_can_find_a_case_by_an_identifier_written_any_way(
+    client, supervisor, advocate
+):
+    signed_in(client, supervisor)
+    wanted, other = CaseFactory(actor=advocate), CaseFactory(actor=advocate)
+    services.identifier_add(actor=advocate, case=wanted, kind="phone", value="713-555-0147")
+    services.identifier_add(actor=advocate, case=other, kind="email", value="boss@example.org")
+    url = admin_url("case", "changelist")
+
+    for spelling in ("+1 (713) 555 0147", "7135550147", "713.555.0147"):
+        assert list(client.get(url, {"q": spelling}).context["cl"].result_list) == [wanted]
+    found = client.get(url, {"q": "Boss@Example.org"}).context["cl"].result_list
+    assert list(found) == [other]
+
+
+def test_a_supervisor_can_find_a_case_by_a_word_of_its_summary(client, supervisor, advocate):
+    signed_in(client, supervisor)
+    wanted = CaseFactory(actor=advocate, summary="Nail salon workers sleep in the back room.")
+    CaseFactory(actor=advocate)
+
+    response = client.get(admin_url("case", "changelist"), {"q": "salon"})
+
+    assert list(response.context["cl"].result_list) == [wanted]
+
+
 # --- Lists that stay cheap ------------------------------------------------------------------
 
 
@@ -238,6 +262,28 @@ def test_the_case_list_runs_the_same_queries_for_3_cases_as_for_30(
         )
 
     assert queries_to_show(client, url) == few
+
+
+def test_searching_the_case_list_runs_the_same_queries_for_3_matches_as_for_30(
+    client, admin_user, advocate
+):
+    signed_in(client, admin_user)
+    url = f"{admin_url('case', 'changelist')}?q=%2B1+713+555+0147"
+
+    def case_with_the_number():
+        case = CaseFactory(actor=advocate, assignee=advocate)
+        services.identifier_add(actor=advocate, case=case, kind="phone", value="713-555-0147")
+        services.identifier_add(actor=advocate, case=case, kind="email", value="a@example.org")
+
+    for _ in range(3):
+        case_with_the_number()
+    few = queries_to_show(client, url)
+
+    for _ in range(27):
+        case_with_the_number()
+
+    assert queries_to_show(client, url) == few
+    assert len(client.get(url).context["cl"].result_list) == 30
 
 
 def test_the_timeline_list_runs_the_same_queries_for_few_events_as_for_many(
@@ -303,6 +349,22 @@ def test_a_refused_row_on_a_new_case_leaves_no_case_behind(client, advocate):
     assert "This case already has this phone number." in errors_of(response)
     assert not Case.objects.exists()
     assert not CaseReferenceCounter.objects.filter(last_number__gt=0).exists()
+
+
+def test_opening_a_case_from_a_closed_tip_is_refused_and_leaves_no_case_behind(client, supervisor):
+    signed_in(client, supervisor)
+    closed = hotline_services.tip_triage(
+        actor=supervisor, tip=TipFactory(), state="no_action", reason="Not enough to act on."
+    )
+    data = form_data(client.get(admin_url("case", "add")))
+    data.update(summary="From the motel tip.", tips=[closed.pk])
+
+    response = client.post(admin_url("case", "add"), data)
+
+    assert response.context["adminform"].form.errors["tips"] == [
+        "This tip was closed as no action; it cannot be linked to a case."
+    ]
+    assert not Case.objects.exists()
 
 
 # --- Changing a case ------------------------------------------------------------------------
@@ -393,25 +455,45 @@ def test_reopening_a_closed_case_clears_its_closing_reason(client, supervisor, c
     assert (case.status, case.closing_reason, case.closed_at) == ("active", "", None)
 
 
-def test_a_refusal_by_the_status_service_is_shown_next_to_the_field(
-    client, supervisor, case, monkeypatch
+def test_a_refusal_by_case_edit_is_shown_next_to_the_field_and_what_was_typed_is_kept(
+    client, supervisor, case
 ):
     signed_in(client, supervisor)
     url = admin_url("case", "change", case.pk)
     data = form_data(client.get(url))
-    data.update(status="active", priority="4")
+    data.update(status="closed", priority="4")
 
-    def refuse(**_arguments):
-        raise ValidationError({"status": "Only a supervisor of the case's team may."})
-
-    monkeypatch.setattr(services, "case_status_change", refuse)
     response = client.post(url, data)
 
     form = response.context["adminform"].form
-    assert form.errors["status"] == ["Only a supervisor of the case's team may."]
+    assert form.errors["closing_reason"] == ["Say why the case is being closed."]
     assert form["priority"].value() == "4"
     case.refresh_from_db()
-    assert (case.status, case.priority) == ("new", 2)
+    assert (case.status, case.priority, case.version) == ("new", 2, 1)
+    assert event_kinds(case) == [Kind.CREATED]
+
+
+def test_linking_a_closed_tip_is_refused_next_to_the_tips_and_undoes_the_rest_of_the_edit(
+    client, supervisor, case
+):
+    signed_in(client, supervisor)
+    closed = hotline_services.tip_triage(
+        actor=supervisor, tip=TipFactory(), state="no_action", reason="Not enough to act on."
+    )
+    url = admin_url("case", "change", case.pk)
+    data = form_data(client.get(url))
+    data.update(status="active", priority="4", tips=[closed.pk])
+
+    response = client.post(url, data)
+
+    # case_edit saved the status and priority before case_link_tip refused: both undone.
+    assert response.context["adminform"].form.errors["tips"] == [
+        "This tip was closed as no action; it cannot be linked to a case."
+    ]
+    case.refresh_from_db()
+    assert (case.status, case.priority, case.version) == ("new", 2, 1)
+    assert not case.tips.exists()
+    assert event_kinds(case) == [Kind.CREATED]
 
 
 def test_reassigning_a_case_in_the_admin_writes_an_assigned_event(
@@ -440,6 +522,45 @@ def test_only_active_advocates_and_supervisors_are_offered_as_assignees(
     form = client.get(admin_url("case", "change", case.pk)).context["adminform"].form
 
     assert set(form.fields["assignee"].queryset) == {advocate, supervisor}
+
+
+def test_a_case_whose_assignee_has_left_can_still_be_edited_and_keeps_them(
+    client, supervisor, advocate
+):
+    signed_in(client, supervisor)
+    case = CaseFactory(actor=supervisor, assignee=advocate)
+    hotline_services.user_update(actor=supervisor, user=advocate, is_active=False)
+    url = admin_url("case", "change", case.pk)
+    data = form_data(client.get(url))
+    assert data["assignee"] == str(advocate.pk)
+    data.update(priority="3")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    case.refresh_from_db()
+    assert (case.priority, case.assignee) == (3, advocate)
+    assert event_kinds(case) == [Kind.CREATED, Kind.ASSIGNED, Kind.UPDATED]
+
+
+def test_a_closing_reason_changed_without_closing_is_refused_rather_than_dropped(
+    client, supervisor, case
+):
+    signed_in(client, supervisor)
+    services.case_status_change(
+        actor=supervisor, case=case, status="closed", closing_reason="unable_to_contact"
+    )
+    url = admin_url("case", "change", case.pk)
+    data = form_data(client.get(url))
+    data.update(closing_reason="services_provided")
+
+    response = client.post(url, data)
+
+    assert response.context["adminform"].form.errors["closing_reason"] == [
+        "The closing reason is given when the case is closed; it cannot change on its own."
+    ]
+    case.refresh_from_db()
+    assert case.closing_reason == "unable_to_contact"
 
 
 def test_other_changes_go_through_case_update_in_one_event(client, supervisor, case):
@@ -475,44 +596,39 @@ def test_status_assignment_and_details_changed_together_write_one_event_each(
     assert event_kinds(case)[-3:] == [Kind.STATUS_CHANGED, Kind.ASSIGNED, Kind.UPDATED]
 
 
-def test_saving_a_page_loaded_before_someone_else_changed_the_case_shows_the_conflict(
+def test_a_page_loaded_before_someone_else_moved_the_status_says_so_rather_than_blame_the_status(
     client, supervisor, advocate, case
 ):
     signed_in(client, supervisor)
     url = admin_url("case", "change", case.pk)
     data = form_data(client.get(url))
-    services.case_update(actor=advocate, case=case, priority=3)
+    services.case_status_change(actor=advocate, case=case, status="active")
     data.update(priority="4")
 
     response = client.post(url, data)
 
-    assert any("Someone else changed" in message for message in errors_of(response))
+    assert any(message.startswith("Someone else changed") for message in errors_of(response))
     case.refresh_from_db()
-    assert (case.priority, case.version) == (3, 2)
+    assert (case.status, case.priority, case.version) == ("active", 2, 2)
 
 
-def test_a_change_made_by_someone_else_while_saving_is_not_overwritten(
-    client, supervisor, advocate, case, monkeypatch
+def test_a_stale_edit_is_refused_by_case_edit_with_the_conflict_message_and_saves_nothing(
+    client, supervisor, advocate, other_advocate, case
 ):
     signed_in(client, supervisor)
     url = admin_url("case", "change", case.pk)
     data = form_data(client.get(url))
-    data.update(status="active")
-    save_form = CaseAdmin.save_form
+    services.case_update(actor=advocate, case=case, priority=3)
+    data.update(status="active", assignee=other_advocate.pk, summary="Eleven workers.")
 
-    def someone_else_saves_first(self, request, form, change):
-        # After the form was validated, before its services run: the race the lock catches.
-        services.case_update(actor=advocate, case=case, priority=3)
-        return save_form(self, request, form, change)
-
-    monkeypatch.setattr(CaseAdmin, "save_form", someone_else_saves_first)
     response = client.post(url, data)
 
     errors = errors_of(response)
     assert len(errors) == 1
     assert errors[0].startswith(f"Someone else changed {case.reference} while you were editing")
     case.refresh_from_db()
-    assert case.status == "new"
+    assert (case.status, case.assignee, case.priority, case.version) == ("new", None, 3, 2)
+    assert event_kinds(case) == [Kind.CREATED, Kind.UPDATED]
 
 
 def test_linked_tips_cannot_be_unlinked_but_new_ones_are_linked_through_the_service(
@@ -683,6 +799,195 @@ def test_a_note_added_in_its_admin_goes_through_note_add(client, advocate, case)
     note = case.notes.get()
     assert (note.text, note.author) == ("Left a voicemail.", advocate)
     assert event_kinds(case)[-1] == Kind.NOTE_ADDED
+
+
+def test_correcting_a_party_goes_through_party_update(client, supervisor, one_of_each):
+    signed_in(client, supervisor)
+    party = one_of_each["party"]
+    url = admin_url("party", "change", party.pk)
+    data = form_data(client.get(url))
+    data.update(name="Maria", citizenship="mx")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    party.refresh_from_db()
+    assert (party.name, party.citizenship) == ("Maria", "MX")
+    event = party.case.events.get(kind=Kind.PARTY_UPDATED)
+    assert (event.actor, event.data) == (
+        supervisor,
+        {"party": party.pk, "fields": ["citizenship", "name"]},
+    )
+
+
+def test_a_party_that_breaks_a_rule_of_the_model_is_told_the_rule(client, supervisor, case):
+    signed_in(client, supervisor)
+    url = admin_url("case", "change", case.pk)
+    data = form_data(client.get(url))
+    add_inline_row(data, "parties", role="potential_victim", kind="organisation", name="Acme")
+    add_inline_row(data, "parties", role="survivor", age_band="9-17", is_minor="false")
+
+    response = client.post(url, data)
+
+    errors = errors_of(response)
+    assert "A potential victim or survivor is a person, not an organisation." in errors
+    assert "Someone in a child's age band is a minor." in errors
+    assert not case.parties.exists()
+
+
+def test_correcting_an_identifier_normalises_it_again_and_records_it(
+    client, supervisor, one_of_each
+):
+    signed_in(client, supervisor)
+    identifier = one_of_each["identifier"]
+    url = admin_url("identifier", "change", identifier.pk)
+    data = form_data(client.get(url))
+    # identifier_update does not change what kind of identifier it is.
+    assert "kind" not in data
+    data.update(value="713.555.0199")
+
+    response = client.post(url, {**data, "kind": "email"})
+
+    assert response.status_code == 302, errors_of(response)
+    identifier.refresh_from_db()
+    assert (identifier.kind, identifier.value, identifier.normalised) == (
+        "phone",
+        "713.555.0199",
+        "+17135550199",
+    )
+    event = identifier.case.events.get(kind=Kind.IDENTIFIER_UPDATED)
+    assert (event.actor, event.data) == (
+        supervisor,
+        {"identifier": identifier.pk, "identifier_kind": "phone", "fields": ["value"]},
+    )
+
+
+def test_an_identifier_corrected_into_one_the_case_has_is_refused_on_its_row(
+    client, supervisor, case
+):
+    signed_in(client, supervisor)
+    services.identifier_add(actor=supervisor, case=case, kind="phone", value="713 555 0147")
+    second = services.identifier_add(
+        actor=supervisor, case=case, kind="phone", value="713 555 0199"
+    )
+    url = admin_url("case", "change", case.pk)
+    data = form_data(client.get(url))
+    assert data["identifiers-1-id"] == str(second.pk)
+    data.update({"identifiers-1-value": "+1 (713) 555-0147", "priority": "4"})
+
+    response = client.post(url, data)
+
+    rows = next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "identifiers"
+    )
+    assert rows.forms[1].errors["value"] == ["This case already has this phone number."]
+    second.refresh_from_db()
+    case.refresh_from_db()
+    assert (second.value, case.priority) == ("713 555 0199", 2)
+    assert Kind.IDENTIFIER_UPDATED not in event_kinds(case)
+
+
+def test_sharing_identities_with_a_partner_is_recorded_in_the_timeline(
+    client, supervisor, one_of_each, organisation, other_organisation
+):
+    signed_in(client, supervisor)
+    case, referral = one_of_each["case"], one_of_each["referral"]
+    url = admin_url("case", "change", case.pk)
+    data = form_data(client.get(url))
+    assert data["referrals-0-id"] == str(referral.pk)
+    # Where the referral went is a fact of the timeline: shown, not sent.
+    assert "referrals-0-organisation" not in data
+    data["referrals-0-shares_identities"] = "on"
+
+    response = client.post(url, {**data, "referrals-0-organisation": other_organisation.pk})
+
+    assert response.status_code == 302, errors_of(response)
+    referral.refresh_from_db()
+    assert (referral.shares_identities, referral.organisation) == (True, organisation)
+    event = case.events.get(kind=Kind.REFERRAL_UPDATED)
+    assert (event.actor, event.data) == (
+        supervisor,
+        {"referral": referral.pk, "fields": ["shares_identities"], "shares_identities": True},
+    )
+
+
+def test_a_referrals_deadline_and_notes_go_through_referral_update(client, supervisor, one_of_each):
+    signed_in(client, supervisor)
+    referral = one_of_each["referral"]
+    url = admin_url("referral", "change", referral.pk)
+    data = form_data(client.get(url))
+    data.update(due_at_0="2030-01-02", due_at_1="09:00:00", notes="Call the duty detective.")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    referral.refresh_from_db()
+    assert referral.notes == "Call the duty detective."
+    assert referral.due_at is not None
+    event = referral.case.events.get(kind=Kind.REFERRAL_UPDATED)
+    assert event.data == {"referral": referral.pk, "fields": ["due_at", "notes"]}
+
+
+def test_corrections_to_venues_and_outcomes_are_recorded_in_the_timeline(
+    client, supervisor, one_of_each
+):
+    signed_in(client, supervisor)
+    venue, outcome = one_of_each["venue"], one_of_each["outcome"]
+    url = admin_url("venue", "change", venue.pk)
+    response = client.post(url, {**form_data(client.get(url)), "name": "Sunset Motel"})
+    assert response.status_code == 302, errors_of(response)
+    url = admin_url("outcome", "change", outcome.pk)
+    response = client.post(url, {**form_data(client.get(url)), "agency": "County DA"})
+    assert response.status_code == 302, errors_of(response)
+
+    venue.refresh_from_db()
+    outcome.refresh_from_db()
+    assert (venue.name, outcome.agency) == ("Sunset Motel", "County DA")
+    case = one_of_each["case"]
+    assert case.events.get(kind=Kind.VENUE_UPDATED).data == {"venue": venue.pk, "fields": ["name"]}
+    assert case.events.get(kind=Kind.OUTCOME_UPDATED).data == {
+        "outcome": outcome.pk,
+        "outcome_kind": "investigation_opened",
+        "fields": ["agency"],
+    }
+
+
+def test_an_outcome_cannot_be_moved_into_the_future(client, supervisor, one_of_each):
+    signed_in(client, supervisor)
+    outcome = one_of_each["outcome"]
+    url = admin_url("outcome", "change", outcome.pk)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    data = {**form_data(client.get(url)), "occurred_on": tomorrow.isoformat()}
+
+    response = client.post(url, data)
+
+    assert response.context["adminform"].form.errors["occurred_on"] == [
+        "An outcome cannot be in the future."
+    ]
+    outcome.refresh_from_db()
+    assert outcome.occurred_on == timezone.localdate()
+
+
+def test_notes_cannot_be_edited_by_anyone(client, admin_user, one_of_each, django_user_model):
+    note, case = one_of_each["note"], one_of_each["case"]
+    superuser = django_user_model.objects.create_superuser("root", password="x" * 20)
+    for user in (admin_user, superuser):
+        signed_in(client, user)
+        url = admin_url("note", "change", note.pk)
+        assert not client.get(url).context["has_change_permission"]
+        assert client.post(url, {"case": case.pk, "text": "Rewritten."}).status_code == 403
+        # Nor on the case page, where notes are added.
+        url = admin_url("case", "change", case.pk)
+        data = form_data(client.get(url))
+        assert data["notes-0-id"] == str(note.pk)
+        assert "notes-0-text" not in data
+        response = client.post(url, {**data, "notes-0-text": "Rewritten."})
+        assert response.status_code == 302, errors_of(response)
+    note.refresh_from_db()
+    assert note.text == "Called back, no answer."
+    assert event_kinds(case).count(Kind.NOTE_ADDED) == 1
 
 
 def test_rows_on_a_case_cannot_be_deleted_in_the_admin(client, admin_user, one_of_each):

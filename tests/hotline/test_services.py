@@ -125,8 +125,8 @@ def test_triaging_a_tip_as_duplicate_names_the_original_and_the_reason(superviso
     [
         ("duplicate", "Same caller", None, "duplicate_of"),
         ("no_action", "  ", None, "triage_reason"),
-        ("linked", "", None, "state"),
-        ("new", "", None, "state"),
+        ("linked", "", None, "triage_state"),
+        ("new", "", None, "triage_state"),
     ],
 )
 def test_an_incomplete_triage_decision_is_refused(supervisor, state, reason, duplicate_of, field):
