@@ -20,7 +20,7 @@ DEPLOY_ENV := DEBUG=0 \
 	DATABASE_URL=postgres://hotline@127.0.0.1:5432/hotline \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help run test lint migrations-check check-deploy stack stack-stop stack-check clean
+.PHONY: help run test lint migrations-check check-deploy stack stack-stop stack-check bench clean
 
 help:
 	@echo "make run               set up, migrate, load demo data, serve http://127.0.0.1:8000"
@@ -30,6 +30,7 @@ help:
 	@echo "make check-deploy      Django's deployment checks under production-like settings"
 	@echo "make stack             run the production topology locally on :8001 (make stack-stop)"
 	@echo "make stack-check       start the stack, verify /healthz, stop it"
+	@echo "make bench             time seed_demo on PostgreSQL against bulk_create; writes docs/benchmarks.md"
 	@echo "make clean             remove .venv, caches and collected static files (keeps var/ data)"
 
 # Python 3.11 only (pyproject requires it). pyenv shims may offer just one of the two names, and a
@@ -88,3 +89,9 @@ clean:
 	scripts/stack stop
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache var/static var/stack
 	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +
+
+# Times seed_demo (100,000 calls, 10,000 cases) against Django's bulk_create floor in a fresh
+# PostgreSQL database (BENCH_DATABASE_URL, default hotline_bench on 127.0.0.1) and writes the
+# "seed_demo" section of docs/benchmarks.md. A measurement, not a test.
+bench: $(INSTALLED)
+	$(PY) scripts/bench_seed

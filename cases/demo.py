@@ -6,14 +6,17 @@ of `today`): the same seed and the same day give the same data, row for row, in 
 PostgreSQL alike.
 
 The bulk is written with bulk_create in batches, not through the services, so that 100,000
-calls load in well under a minute; every row still obeys the database's rules, and each case
-gets the timeline events the services would have written for what was generated. Nothing here
-is real: phone numbers are in the 555-01xx range reserved for fiction, e-mail addresses use the
-example.* domains, and the partner organisations are marked "(demo)".
+calls load in well under a minute; every row still obeys the database's rules and the
+services' own, and each case gets the timeline events the services would have written for what
+was generated, built by the same functions (cases/events.py). The shares and the texts are in
+cases/demo_data.py. Nothing here is real: phone numbers are in the 555-01xx range reserved for
+fiction, e-mail addresses use the example.* domains, and the partner organisations are marked
+"(demo)".
 """
 
-import bisect
 import datetime
+import functools
+import gc
 import heapq
 import itertools
 import math
@@ -23,13 +26,12 @@ import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Group
-from django.contrib.auth.password_validation import validate_password
 from django.db import reset_queries, transaction
 from django.utils import timezone
 from faker import Faker
 
-from cases import identifiers, workflow
+from cases import demo_data as data
+from cases import events, identifiers, workflow
 from cases.models import (
     Case,
     CaseEvent,
@@ -43,6 +45,7 @@ from cases.models import (
     Referral,
     Venue,
 )
+from cases.services import reference_format
 from cases.workflow import Status
 from hotline import reference_data
 from hotline.models import (
@@ -58,12 +61,12 @@ from hotline.models import (
     Urgency,
     User,
 )
+from hotline.models.intake import tip_reference
 from hotline.services import user_create
 
-Kind = CaseEvent.Kind
-OrgType = PartnerOrganisation.Type
+CallerType = Call.CallerType
+CallReason = Call.Reason
 IdKind = Identifier.Kind
-Platform = Identifier.Platform
 AgeBand = Party.AgeBand
 Gender = Party.Gender
 PartyRole = Party.Role
@@ -73,78 +76,15 @@ CALL_BATCH = 2_000
 CASE_BATCH = 500
 
 
-# --- Demo accounts and organisations ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    role: str
-    username: str
-    password: str
-    first_name: str
-    last_name: str
-    team: str = ""
-    organisation: str = ""
-    language: str = "en"
-
-
-DEMO_TEAMS = ("Day shift", "Night shift", "Spanish line")
-
-DEMO_PARTNER_ORGANISATION = "Federal Anti-Trafficking Task Force (demo)"
-
-# (name, HTCDS organisation type, region code or "", e-mail)
-DEMO_ORGANISATIONS = (
-    (DEMO_PARTNER_ORGANISATION, OrgType.LAW_ENFORCEMENT, "US", "tips@task-force.example.org"),
-    ("California Anti-Trafficking Unit (demo)", OrgType.LAW_ENFORCEMENT, "US-CA", ""),
-    ("Texas Anti-Trafficking Unit (demo)", OrgType.LAW_ENFORCEMENT, "US-TX", ""),
-    ("Florida Anti-Trafficking Unit (demo)", OrgType.LAW_ENFORCEMENT, "US-FL", ""),
-    ("New York Anti-Trafficking Unit (demo)", OrgType.LAW_ENFORCEMENT, "US-NY", ""),
-    ("Harbor Light Survivor Services (demo)", OrgType.NGO, "", "intake@harborlight.example.org"),
-    ("Safe Passage Shelter Network (demo)", OrgType.NGO, "", ""),
-    ("Community Health Partners (demo)", OrgType.HEALTH_SERVICE, "", ""),
-    ("Immigrant Justice Legal Aid (demo)", OrgType.LEGAL_SERVICE, "", ""),
-    ("County Child Protective Services (demo)", OrgType.LOCAL_GOVERNMENT, "", ""),
-    ("Federal Victim Assistance Office (demo)", OrgType.CENTRAL_GOVERNMENT, "US", ""),
-    ("Immigration Relief Office (demo)", OrgType.IMMIGRATION_SERVICE, "US", ""),
-    ("First Harbor Bank Financial Crimes Unit (demo)", OrgType.CORPORATE_BUSINESS, "", ""),
-    ("State University Trafficking Research Lab (demo)", OrgType.SCHOOL_OR_COLLEGE, "", ""),
-)
-
-# Every demo advocate shares the advocate password: one less thing to remember in a demo.
-DEMO_ACCOUNTS = (
-    DemoAccount("advocate", "advocate", "advocate-demo-2026", "Alex", "Morgan", team="Day shift"),
-    DemoAccount(
-        "supervisor", "supervisor", "supervisor-demo-2026", "Sam", "Okafor", team="Day shift"
-    ),
-    DemoAccount(
-        "partner",
-        "partner",
-        "partner-demo-2026",
-        "Pat",
-        "Reyes",
-        organisation=DEMO_PARTNER_ORGANISATION,
-    ),
-    DemoAccount("admin", "admin", "admin-demo-2026", "Ada", "Lindqvist"),
-    DemoAccount("advocate", "jordan", "advocate-demo-2026", "Jordan", "Blake", team="Day shift"),
-    DemoAccount("advocate", "kim", "advocate-demo-2026", "Kim", "Nguyen", team="Night shift"),
-    DemoAccount("advocate", "lee", "advocate-demo-2026", "Lee", "Harper", team="Night shift"),
-    DemoAccount(
-        "advocate", "maria", "advocate-demo-2026", "María", "Torres", "Spanish line", "", "es"
-    ),
-    DemoAccount(
-        "advocate", "tomas", "advocate-demo-2026", "Tomás", "Ibarra", "Spanish line", "", "es"
-    ),
-)
+# --- Accounts -------------------------------------------------------------------------------------
 
 
 def organisations_ensure():
     """The demo partner organisations by name, created when missing."""
-    regions = {
-        region.code: region
-        for region in Region.objects.filter(code__in={row[2] for row in DEMO_ORGANISATIONS})
-    }
+    codes = {row[2] for row in data.DEMO_ORGANISATIONS}
+    regions = {region.code: region for region in Region.objects.filter(code__in=codes)}
     found = {}
-    for name, org_type, region_code, email in DEMO_ORGANISATIONS:
+    for name, org_type, region_code, email in data.DEMO_ORGANISATIONS:
         found[name], _created = PartnerOrganisation.objects.get_or_create(
             name=name,
             defaults={"type": org_type, "region": regions.get(region_code), "email": email},
@@ -154,648 +94,40 @@ def organisations_ensure():
 
 @transaction.atomic
 def accounts_ensure():
-    """Create the demo accounts, or put existing ones back to their demo role and password.
+    """Create the demo accounts that are missing; never touch an account that exists.
 
-    Returns the DemoAccount rows, for printing.
+    An account called "admin" may be somebody's real one: its password, role, team and the
+    rest stay as they are. Returns (DemoAccount, created) pairs, for printing.
     """
     organisations = organisations_ensure()
-    teams = {name: Team.objects.get_or_create(name=name)[0] for name in DEMO_TEAMS}
-    for account in DEMO_ACCOUNTS:
-        team = teams.get(account.team)
-        organisation = organisations.get(account.organisation)
-        user = User.objects.filter(username=account.username).first()
-        if user is None:
-            user = user_create(
+    teams = {name: Team.objects.get_or_create(name=name)[0] for name in data.DEMO_TEAMS}
+    existing = set(
+        User.objects.filter(
+            username__in=[account.username for account in data.DEMO_ACCOUNTS]
+        ).values_list("username", flat=True)
+    )
+    ensured = []
+    for account in data.DEMO_ACCOUNTS:
+        created = account.username not in existing
+        if created:
+            user_create(
                 username=account.username,
                 password=account.password,
                 role=account.role,
                 email=f"{account.username}@hotline.example.org",
                 first_name=account.first_name,
                 last_name=account.last_name,
-                team=team,
-                organisation=organisation,
+                team=teams.get(account.team),
+                organisation=organisations.get(account.organisation),
+                language=account.language,
             )
-        else:
-            validate_password(account.password, user)
-            user.set_password(account.password)
-            user.team, user.organisation, user.is_active = team, organisation, True
-            user.is_staff = account.role != Role.PARTNER
-            user.groups.set([Group.objects.get(name=account.role)])
-        user.language = account.language
-        user.save()
-    return DEMO_ACCOUNTS
+        ensured.append((account, created))
+    return ensured
 
 
 def data_present():
     """Whether the database already holds calls or cases (demo or real)."""
     return Call.objects.exists() or Case.objects.exists()
-
-
-# --- Shares ---------------------------------------------------------------------------------------
-
-
-class Weighted:
-    """Values with relative weights, drawn with a caller's Random (so draws stay seeded)."""
-
-    def __init__(self, weights):
-        weights = {value: weight for value, weight in dict(weights).items() if weight > 0}
-        self.values = list(weights)
-        self.cumulative = list(itertools.accumulate(weights.values()))
-
-    def pick(self, rng):
-        return self.values[bisect.bisect_right(self.cumulative, rng.random() * self.cumulative[-1])]
-
-
-CT = Call.CallerType
-# Polaris: most signals come from community members and family; about one in seven from
-# potential victims and survivors themselves.
-CALLER_TYPES = Weighted(
-    {
-        CT.COMMUNITY_MEMBER: 36,
-        CT.FAMILY_OR_FRIEND: 17,
-        CT.POTENTIAL_VICTIM: 11,
-        CT.SURVIVOR: 3,
-        CT.SERVICE_PROVIDER: 12,
-        CT.LAW_ENFORCEMENT: 5,
-        CT.BUSINESS: 4,
-        CT.ANONYMOUS: 12,
-    }
-)
-# Callers whose call becomes a case are more often the victims themselves.
-CASE_CALLER_TYPES = Weighted(
-    {
-        CT.COMMUNITY_MEMBER: 28,
-        CT.FAMILY_OR_FRIEND: 20,
-        CT.POTENTIAL_VICTIM: 22,
-        CT.SURVIVOR: 4,
-        CT.SERVICE_PROVIDER: 14,
-        CT.LAW_ENFORCEMENT: 6,
-        CT.BUSINESS: 2,
-        CT.ANONYMOUS: 4,
-    }
-)
-CHANNELS = Weighted(
-    {
-        Call.Channel.PHONE: 60,
-        Call.Channel.WEB_FORM: 17,
-        Call.Channel.EMAIL: 10,
-        Call.Channel.SMS: 8,
-        Call.Channel.CHAT: 5,
-    }
-)
-LANGUAGES = Weighted(
-    {
-        "en": 86,
-        "es": 10,
-        "fr": 0.6,
-        "pt": 0.6,
-        "zh": 0.5,
-        "vi": 0.5,
-        "ko": 0.4,
-        "ru": 0.4,
-        "ar": 0.4,
-        "ht": 0.3,
-        "tl": 0.3,
-    }
-)
-SPANISH_SPEAKING_REGIONS = {"US-PR": 0.8}
-CR = Call.Reason
-CALL_REASONS = Weighted(
-    {
-        CR.TRAFFICKING_TIP: 34,
-        CR.GENERAL_INFORMATION: 24,
-        CR.SERVICES_REQUEST: 18,
-        CR.NOT_RELATED: 18,
-        CR.CRISIS: 6,
-    }
-)
-TIP_URGENCY = Weighted({Urgency.ROUTINE: 72, Urgency.URGENT: 22, Urgency.IMMINENT_DANGER: 6})
-CRISIS_URGENCY = Weighted({Urgency.URGENT: 60, Urgency.IMMINENT_DANGER: 40})
-# Median minutes a conversation lasts; e-mails and web forms have no duration.
-CALL_MINUTES = {Call.Channel.PHONE: 9, Call.Channel.CHAT: 18, Call.Channel.SMS: 25}
-# Relative volume by hour of the day: calls follow waking hours but never stop.
-HOURS = Weighted(
-    dict(
-        enumerate(
-            [2, 1.5, 1, 1, 1, 1.5, 2.5, 4, 6, 7, 7.5, 7.5, 7, 7, 7, 7, 7, 6.5, 6, 5.5, 5, 4.5, 4, 3]
-        )
-    )
-)
-# Signals grew year on year: the last day of the history is this much busier than the first.
-GROWTH = 0.35
-
-# Polaris typology: the industries hotline cases most often come from.
-INDUSTRIES = Weighted(
-    {
-        "escort_services": 19,
-        "illicit_massage_health_beauty": 11,
-        "outdoor_solicitation": 8,
-        "residential": 7,
-        "domestic_work": 7,
-        "agriculture_animal_husbandry": 6,
-        "bars_strip_clubs_cantinas": 4,
-        "pornography": 3.5,
-        "personal_sexual_servitude": 3.5,
-        "remote_interactive_sexual_acts": 2.5,
-        "restaurants_food_service": 3,
-        "traveling_sales_crews": 2,
-        "peddling_begging": 1.5,
-        "health_beauty_services": 2,
-        "construction": 2,
-        "hotels_hospitality": 1.5,
-        "landscaping": 1,
-        "illicit_activities": 2,
-        "arts_entertainment": 0.8,
-        "commercial_cleaning": 1,
-        "factories_manufacturing": 1,
-        "carnivals": 0.4,
-        "forestry_logging": 0.3,
-        "health_care": 0.7,
-        "recreational_facilities": 0.5,
-        "other": 2,
-        "unknown": 9,
-    }
-)
-TT = TraffickingType
-# The trafficking type a case of each industry form has: always one the form allows.
-TYPE_FOR_FORM = {
-    Industry.Form.SEX: Weighted({TT.SEX: 95, TT.SEX_AND_LABOR: 5}),
-    Industry.Form.LABOR: Weighted({TT.LABOR: 96, TT.SEX_AND_LABOR: 4}),
-    Industry.Form.SEX_AND_LABOR: Weighted({TT.SEX: 55, TT.LABOR: 25, TT.SEX_AND_LABOR: 20}),
-    Industry.Form.UNSPECIFIED: Weighted(
-        {TT.UNKNOWN: 55, TT.SEX: 25, TT.LABOR: 15, TT.SEX_AND_LABOR: 5}
-    ),
-}
-
-CASE_SOURCES = Weighted({"call_tip": 72, "call": 10, "partner_tip": 10, "none": 8})
-PRIORITY_FOR_URGENCY = {
-    Urgency.ROUTINE: Weighted({Priority.LOW: 22, Priority.NORMAL: 70, Priority.HIGH: 8}),
-    Urgency.URGENT: Weighted({Priority.NORMAL: 25, Priority.HIGH: 65, Priority.CRITICAL: 10}),
-    Urgency.IMMINENT_DANGER: Weighted({Priority.HIGH: 20, Priority.CRITICAL: 80}),
-}
-VICTIM_COUNTS = Weighted({1: 52, 2: 19, 3: 9, 4: 5, 5: 4, 6: 3, 8: 3, 12: 2.5, 20: 1.5, 40: 1})
-
-QUICK_CLOSING = Weighted(
-    {
-        ClosingReason.UNABLE_TO_CONTACT: 40,
-        ClosingReason.NO_TRAFFICKING_INDICATED: 40,
-        ClosingReason.DUPLICATE: 12,
-        ClosingReason.DECLINED_ASSISTANCE: 8,
-    }
-)
-CLOSING_WITHOUT_REFERRAL = Weighted(
-    {
-        ClosingReason.SERVICES_PROVIDED: 35,
-        ClosingReason.NO_TRAFFICKING_INDICATED: 20,
-        ClosingReason.UNABLE_TO_CONTACT: 22,
-        ClosingReason.DECLINED_ASSISTANCE: 13,
-        ClosingReason.DUPLICATE: 4,
-        ClosingReason.OTHER: 6,
-    }
-)
-
-METHODS_OF_CONTROL = {
-    TT.SEX: Weighted(
-        {
-            "PsychologicalAbuse": 30,
-            "PhysicalAbuse": 20,
-            "TakesEarnings": 25,
-            "FalsePromises": 15,
-            "PsychoactiveSubstance": 18,
-            "PhysicalThreats": 15,
-            "SexualAbuse": 10,
-            "ThreatensChildrenFamily": 6,
-            "WithholdsNecessities": 4,
-        }
-    ),
-    TT.LABOR: Weighted(
-        {
-            "WithholdsDocuments": 25,
-            "DebtBondage": 22,
-            "ExcessiveWorkingHours": 20,
-            "TakesEarnings": 18,
-            "ThreatsLawEnforcement": 18,
-            "FalsePromises": 20,
-            "RestrictsFinancialAccess": 8,
-            "WithholdsNecessities": 8,
-            "PhysicalThreats": 6,
-        }
-    ),
-}
-
-# Demographics of potential victims (CTDC age bands, HTCDS genders, ISO citizenship).
-AGE_BANDS = {
-    TT.SEX: Weighted(
-        {
-            AgeBand.AGE_0_8: 1.5,
-            AgeBand.AGE_9_17: 26,
-            AgeBand.AGE_18_20: 16,
-            AgeBand.AGE_21_23: 13,
-            AgeBand.AGE_24_26: 10,
-            AgeBand.AGE_27_29: 8,
-            AgeBand.AGE_30_38: 11,
-            AgeBand.AGE_39_47: 4,
-            AgeBand.AGE_48_PLUS: 1.5,
-            AgeBand.UNKNOWN: 9,
-        }
-    ),
-    TT.LABOR: Weighted(
-        {
-            AgeBand.AGE_0_8: 1,
-            AgeBand.AGE_9_17: 7,
-            AgeBand.AGE_18_20: 7,
-            AgeBand.AGE_21_23: 9,
-            AgeBand.AGE_24_26: 10,
-            AgeBand.AGE_27_29: 10,
-            AgeBand.AGE_30_38: 21,
-            AgeBand.AGE_39_47: 13,
-            AgeBand.AGE_48_PLUS: 8,
-            AgeBand.UNKNOWN: 14,
-        }
-    ),
-}
-VICTIM_GENDERS = {
-    TT.SEX: Weighted(
-        {
-            Gender.FEMININE: 80,
-            Gender.MASCULINE: 9,
-            Gender.TRANSGENDER_FEMININE: 4,
-            Gender.TRANSGENDER_MASCULINE: 1,
-            Gender.NON_CONFORMING: 1,
-            Gender.UNKNOWN: 5,
-        }
-    ),
-    TT.LABOR: Weighted(
-        {
-            Gender.FEMININE: 38,
-            Gender.MASCULINE: 52,
-            Gender.TRANSGENDER_FEMININE: 1,
-            Gender.NON_CONFORMING: 1,
-            Gender.UNKNOWN: 8,
-        }
-    ),
-}
-CITIZENSHIPS = {
-    TT.SEX: Weighted(
-        {
-            "US": 74,
-            "MX": 8,
-            "": 9,
-            "GT": 1.5,
-            "HN": 1.5,
-            "CN": 1.5,
-            "KR": 1,
-            "TH": 1,
-            "RU": 1,
-            "UA": 1,
-        }
-    ),
-    TT.LABOR: Weighted(
-        {
-            "MX": 25,
-            "US": 22,
-            "GT": 10,
-            "HN": 7,
-            "SV": 4,
-            "PH": 7,
-            "IN": 4,
-            "CN": 3,
-            "VN": 2,
-            "JM": 2,
-            "": 14,
-        }
-    ),
-}
-# Which Faker locale names a person of each citizenship.
-NAME_LOCALES = {
-    "MX": "es_MX",
-    "GT": "es_MX",
-    "HN": "es_MX",
-    "SV": "es_MX",
-    "PH": "en_PH",
-    "IN": "en_IN",
-    "VN": "vi_VN",
-}
-PERPETRATOR_ROLES = {
-    TT.SEX: Weighted(
-        {
-            PartyRole.EXPLOITER: 44,
-            PartyRole.RECRUITER: 20,
-            PartyRole.CONTROLLER: 14,
-            PartyRole.TRANSPORTER: 8,
-            PartyRole.BUYER: 8,
-            PartyRole.FACILITATOR: 5,
-            PartyRole.DOCUMENT_FORGER: 1,
-        }
-    ),
-    TT.LABOR: Weighted(
-        {
-            PartyRole.EXPLOITER: 36,
-            PartyRole.RECRUITER: 28,
-            PartyRole.TRANSPORTER: 10,
-            PartyRole.DOCUMENT_FORGER: 9,
-            PartyRole.CONTROLLER: 10,
-            PartyRole.FACILITATOR: 7,
-        }
-    ),
-}
-PERPETRATOR_COUNTS = Weighted({0: 14, 1: 44, 2: 28, 3: 11, 4: 3})
-PERPETRATOR_GENDERS = Weighted({Gender.MASCULINE: 68, Gender.FEMININE: 26, Gender.UNKNOWN: 6})
-PERPETRATOR_AGE_BANDS = Weighted(
-    {
-        AgeBand.UNKNOWN: 45,
-        AgeBand.AGE_21_23: 6,
-        AgeBand.AGE_24_26: 8,
-        AgeBand.AGE_27_29: 10,
-        AgeBand.AGE_30_38: 18,
-        AgeBand.AGE_39_47: 9,
-        AgeBand.AGE_48_PLUS: 4,
-    }
-)
-ALIASES = (
-    "Papi", "Daddy", "Big Mike", "Boss", "El Jefe", "Tío", "Mama", "Auntie", "Coach",
-    "Chino", "Flaco", "Red", "Diamond", "Smoke", "Manager", "Uncle", "Sunny",
-)  # fmt: skip
-HANDLE_PLATFORMS = {
-    TT.SEX: Weighted(
-        {
-            Platform.INSTAGRAM: 22,
-            Platform.SNAPCHAT: 16,
-            Platform.TELEGRAM: 12,
-            Platform.WHATSAPP: 10,
-            Platform.ONLYFANS: 8,
-            Platform.X: 8,
-            Platform.TIKTOK: 8,
-            Platform.FACEBOOK: 8,
-            Platform.OTHER: 2,
-        }
-    ),
-    TT.LABOR: Weighted(
-        {
-            Platform.FACEBOOK: 35,
-            Platform.WHATSAPP: 35,
-            Platform.WECHAT: 8,
-            Platform.TELEGRAM: 6,
-            Platform.VIBER: 6,
-            Platform.LINE: 4,
-            Platform.INSTAGRAM: 6,
-        }
-    ),
-}
-# How a profile address is written for platforms whose URLs end in the handle.
-PROFILE_URLS = {
-    Platform.INSTAGRAM: "https://www.instagram.com/{}",
-    Platform.FACEBOOK: "https://www.facebook.com/{}",
-    Platform.TIKTOK: "https://www.tiktok.com/@{}",
-    Platform.X: "https://x.com/{}",
-    Platform.TELEGRAM: "t.me/{}",
-    Platform.ONLYFANS: "onlyfans.com/{}",
-}
-PHONE_APPS = {Platform.WHATSAPP, Platform.VIBER}
-EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.example.com")
-
-# Which partners a case is referred to.
-SERVICE_REFERRALS = Weighted(
-    {
-        "Harbor Light Survivor Services (demo)": 30,
-        "Safe Passage Shelter Network (demo)": 25,
-        "Community Health Partners (demo)": 15,
-        "Immigrant Justice Legal Aid (demo)": 12,
-        "Federal Victim Assistance Office (demo)": 5,
-    }
-)
-MINORS_REFERRAL = "County Child Protective Services (demo)"
-FOREIGN_VICTIM_REFERRALS = Weighted(
-    {"Immigrant Justice Legal Aid (demo)": 60, "Immigration Relief Office (demo)": 40}
-)
-PARTNER_TIP_SOURCES = Weighted(
-    {
-        DEMO_PARTNER_ORGANISATION: 30,
-        "Texas Anti-Trafficking Unit (demo)": 10,
-        "California Anti-Trafficking Unit (demo)": 10,
-        "Harbor Light Survivor Services (demo)": 20,
-        "Community Health Partners (demo)": 15,
-        "First Harbor Bank Financial Crimes Unit (demo)": 15,
-    }
-)
-SERVICE_REFERRAL_REASONS = Weighted(
-    {
-        Referral.Reason.ADDITIONAL_SERVICES: 85,
-        Referral.Reason.MIGRATION_OR_RELOCATION: 10,
-        Referral.Reason.OTHER: 5,
-    }
-)
-# What becomes of tips that no case came from, once someone has looked at them.
-TRIAGE_DECISIONS = Weighted(
-    {Tip.TriageState.TRIAGED: 25, Tip.TriageState.NO_ACTION: 55, Tip.TriageState.DUPLICATE: 20}
-)
-REFERRAL_RESPONSES = Weighted(
-    {Referral.Status.ACCEPTED: 70, Referral.Status.DECLINED: 14, Referral.Status.CLOSED: 16}
-)
-
-# Short, name-free descriptions: what callers report, industry by industry.
-OBSERVATIONS = {
-    "escort_services": (
-        "Online ads for the same young woman appear in several cities with the same number.",
-        "A woman at a hotel says her boyfriend posts her ads and keeps the money.",
-    ),
-    "illicit_massage_health_beauty": (
-        "A massage business is open late; the women seem to live on site and never leave alone.",
-        "Windows of a spa are covered and men come and go at night.",
-    ),
-    "outdoor_solicitation": (
-        "A teenager is dropped off on the same corner every night and picked up by an older man.",
-        "Young women are working a truck stop and handing money to a man in a car.",
-    ),
-    "residential": (
-        "Many men visit a house at night; the windows are covered and the door is watched.",
-        "Neighbour sees young women moved in and out of an apartment every few days.",
-    ),
-    "domestic_work": (
-        "A nanny works every day of the week, is not paid and her passport is kept by the family.",
-        "A housekeeper is not allowed to leave the house or use a phone.",
-    ),
-    "bars_strip_clubs_cantinas": (
-        "Waitresses at a cantina say they owe the owner money for their travel.",
-        "Dancers at a club are driven to and from work and say they cannot quit.",
-    ),
-    "pornography": ("A minor is being pressured to make explicit videos for money.",),
-    "traveling_sales_crews": (
-        "Sales crew members selling door to door say their manager keeps their pay and IDs.",
-    ),
-    "restaurants_food_service": (
-        "Kitchen workers sleep in the restaurant and say they cannot leave until a debt is paid.",
-    ),
-    "peddling_begging": (
-        "Children selling candy outside stores late at night are collected by the same van.",
-    ),
-    "agriculture_animal_husbandry": (
-        "Farm workers on visas say the crew leader holds their passports and charges for housing.",
-        "Dairy workers are paid far less than promised and threatened with deportation.",
-    ),
-    "personal_sexual_servitude": (
-        "A young woman says she was married against her will and is not allowed out alone.",
-    ),
-    "health_beauty_services": (
-        "Nail salon workers are driven to work by the owner and all live in the same house.",
-    ),
-    "construction": (
-        "Workers recruited abroad were charged recruitment fees and are paid less than promised.",
-    ),
-    "hotels_hospitality": (
-        "Housekeeping staff hired through an agency say their wages go to pay off a debt.",
-    ),
-    "landscaping": (
-        "A landscaping crew on work visas lives in a crowded trailer and is threatened.",
-    ),
-    "illicit_activities": ("Young people are forced to sell drugs to pay off a debt to a gang.",),
-    "arts_entertainment": ("Performers brought in on visas say the agency keeps their passports.",),
-    "commercial_cleaning": (
-        "A night cleaning crew is not paid and is told police will arrest them if they complain.",
-    ),
-    "factories_manufacturing": (
-        "Factory workers are locked in at night and paid only in housing and food.",
-    ),
-    "remote_interactive_sexual_acts": (
-        "A woman says she is forced to perform on webcam and her partner takes the earnings.",
-    ),
-    "carnivals": ("Carnival workers say their employer withholds pay until the season ends.",),
-    "forestry_logging": (
-        "Tree planters recruited abroad work 14-hour days and owe the contractor for transport.",
-    ),
-    "health_care": (
-        "Caregivers recruited abroad cannot quit because of a large contract penalty.",
-    ),
-    "recreational_facilities": (
-        "Resort workers recruited abroad are charged for housing and cannot change jobs.",
-    ),
-    "other": ("Caller worries a friend is controlled by a new partner who took her ID.",),
-    "unknown": (
-        "Caller saw something that did not feel right but could not say what work was involved.",
-        "Caller reports a young person who seems to be controlled by an older companion.",
-    ),
-}
-OTHER_SUMMARIES = {
-    CR.SERVICES_REQUEST: (
-        "Survivor asks for help finding housing and legal services.",
-        "Service provider requests a shelter referral for a survivor in their care.",
-        "Request for immigration legal services for a survivor.",
-        "Service provider asks for training materials for staff.",
-    ),
-    CR.GENERAL_INFORMATION: (
-        "Caller asked what the hotline does and how to recognise trafficking.",
-        "Student asked for statistics for a school project.",
-        "Employer asked about the rules for recruiting workers from abroad.",
-        "Caller asked how to report an online advertisement.",
-    ),
-    CR.CRISIS: (
-        "Caller in immediate danger; connected to 911 and safety-planned.",
-        "Person locked in a motel room asking for help; emergency services contacted.",
-        "Survivor in crisis after being found by a former trafficker; safety plan made.",
-    ),
-    CR.NOT_RELATED: (
-        "Wrong number.",
-        "Caller asked about a landlord dispute; referred to a local housing line.",
-        "Silent call; the caller hung up.",
-        "Caller asked about an unrelated domestic dispute; given the local hotline number.",
-    ),
-}
-NO_ACTION_REASONS = (
-    "Not enough information to act on.",
-    "No indicators of force, fraud or coercion; caller given labor rights resources.",
-    "Situation already being handled by local police.",
-    "Caller withdrew the report.",
-)
-NOTE_TEXTS = (
-    "Called the reporting party back; no answer, no message left for safety reasons.",
-    "Safety planning discussed with the potential victim.",
-    "Shelter availability checked with the local service provider.",
-    "Reporting party sent screenshots of the advertisement; saved to the case file.",
-    "Caller agreed to a follow-up call in two days.",
-    "Law enforcement contact confirmed receipt of the report.",
-    "Potential victim does not want law enforcement involved at this time.",
-    "Interpreter used for the follow-up call.",
-    "Identifiers checked against earlier cases.",
-    "Supervisor reviewed the case before referral.",
-    "Potential victim moved to a safe location.",
-)
-# {adj} {place} {flower} {surname} {street} are filled in at random. Each name has two random
-# parts or a surname, so that there are enough names for unrelated cases not to share one.
-VENUE_NAMES = {
-    "escort_services": ("{adj} {place} Inn", "{adj} {place} Motel", "{surname} Extended Stay"),
-    "illicit_massage_health_beauty": (
-        "{adj} {flower} Spa",
-        "{flower} {place} Massage",
-        "{adj} {place} Foot Spa",
-    ),
-    "outdoor_solicitation": ("{surname} Travel Center", "{adj} {place} Truck Stop"),
-    "residential": ("Residence on {street}",),
-    "domestic_work": ("Private residence on {street}",),
-    "personal_sexual_servitude": ("Private residence on {street}",),
-    "bars_strip_clubs_cantinas": (
-        "Cantina {adj} {place}",
-        "{adj} {place} Gentlemen's Club",
-        "{surname}'s Bar",
-    ),
-    "pornography": ("{adj} {place} Studios",),
-    "remote_interactive_sexual_acts": ("{adj} {place} Webcam Studio",),
-    "traveling_sales_crews": ("{adj} {place} Subscriptions",),
-    "restaurants_food_service": (
-        "{surname}'s Kitchen",
-        "{adj} {place} Buffet",
-        "Taqueria {surname}",
-    ),
-    "agriculture_animal_husbandry": (
-        "{surname} Farms",
-        "{adj} {place} Orchards",
-        "{surname} Dairy",
-    ),
-    "health_beauty_services": ("{adj} {place} Nails", "{flower} {place} Nail Salon"),
-    "construction": ("{surname} Construction", "{surname} Builders"),
-    "hotels_hospitality": ("{adj} {place} Suites", "{surname} Inn"),
-    "landscaping": ("{surname} Landscaping", "{adj} {place} Lawn Care"),
-    "illicit_activities": ("Residence on {street}",),
-    "arts_entertainment": ("{adj} {place} Talent Agency",),
-    "commercial_cleaning": ("{adj} {place} Cleaning Services", "{surname} Janitorial"),
-    "factories_manufacturing": ("{adj} {place} Manufacturing", "{surname} Textiles"),
-    "carnivals": ("{adj} {place} Amusements",),
-    "forestry_logging": ("{surname} Timber",),
-    "health_care": ("{adj} {place} Home Care", "{adj} {place} Senior Living"),
-    "recreational_facilities": ("{adj} {place} Country Club", "{adj} {place} Resort"),
-}
-LABOR_BUSINESS_NAMES = (
-    "{surname} Labor Contractors",
-    "{surname} Staffing",
-    "{surname} Recruiting",
-    "{adj} {place} Workforce Solutions",
-)
-VENUE_ADJECTIVES = (
-    "Golden", "Royal", "Sunrise", "Lucky", "Jade", "Pearl", "Silver", "Blue Sky", "Happy",
-    "Paradise", "Star", "Oasis", "Crystal", "Harmony", "Sunset", "Evergreen", "Green", "Grand",
-    "Majestic", "Diamond", "Ocean", "Tropical", "Imperial", "Regal", "Coral", "Sapphire",
-    "Emerald", "Liberty", "Pacific", "Sunny", "Red Rock",
-)  # fmt: skip
-VENUE_PLACES = (
-    "Palms", "Harbor", "Plaza", "Park", "Valley", "Garden", "Pines", "Springs", "Lake", "Bay",
-    "Hills", "Point", "Crossing", "Ridge", "Meadows", "Grove", "Heights", "Landing", "Shores",
-    "Station", "Square", "Village", "Creek", "Falls", "Canyon",
-)  # fmt: skip
-FLOWERS = ("Lotus", "Orchid", "Lily", "Rose", "Jasmine", "Cherry Blossom", "Magnolia")
-BUSINESS_SUFFIXES = ("LLC", "Inc.", "Corp.", "Co.")
-STREET_TYPES = {
-    "Street": "St",
-    "Avenue": "Ave",
-    "Road": "Rd",
-    "Boulevard": "Blvd",
-    "Drive": "Dr",
-    "Lane": "Ln",
-    "Court": "Ct",
-    "Place": "Pl",
-}
-DIRECTIONS = {"North": "N", "South": "S", "East": "E", "West": "W"}
-CASHTAG_WORDS = ("cash", "pay", "vip", "money", "boss", "queen", "king", "baby", "star")
-LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
-TIP_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 # --- Identifiers ----------------------------------------------------------------------------------
@@ -831,7 +163,6 @@ class SharedActor:
     gender: str
     citizenship: str
     specs: list
-    region_id: int
 
 
 # --- The generator --------------------------------------------------------------------------------
@@ -873,6 +204,40 @@ class CaseSketch:
     partner_tip_at: datetime.datetime | None = None
     partner_tip: Tip | None = None
     tips: list = field(default_factory=list)
+
+
+@dataclass
+class CasePlan:
+    """A case and everything recorded on it, built before any of it is inserted."""
+
+    # The rows a case holds, in the order they are inserted: (attribute, model).
+    ROWS = (
+        ("parties", Party),
+        ("identifiers", Identifier),
+        ("venues", Venue),
+        ("referrals", Referral),
+        ("outcomes", Outcome),
+        ("notes", Note),
+    )
+
+    case: Case
+    sketch: CaseSketch
+    work_ends: datetime.datetime  # when it was closed, or the end of the history
+    parties: list = field(default_factory=list)
+    identifiers: list = field(default_factory=list)
+    venues: list = field(default_factory=list)
+    referrals: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    methods: list = field(default_factory=list)  # Code ids
+    exploitation: list = field(default_factory=list)  # Code ids
+    events: list = field(default_factory=list)  # (at, actor, event), see record()
+    identifier_keys: set = field(default_factory=set)  # (kind, platform, normalised)
+
+    def record(self, at, actor, builder, **arguments):
+        """Plan a timeline event. `builder` is one of cases/events.py, as the services use;
+        it is called once the rows it names are inserted, so that it finds their ids."""
+        self.events.append((at, actor, functools.partial(builder, **arguments)))
 
 
 class Progress:
@@ -935,9 +300,6 @@ def ascii_word(text):
     return "".join(char for char in decomposed if char.isascii() and char.isalnum())
 
 
-POLARIS_NAME_ALIASES = {"Northern Marianas Islands": "US-MP", "U.S. Virgin Islands": "US-VI"}
-
-
 def polaris_state_rows():
     """The rows of the Polaris 2024 state table, each with the code of its region."""
     codes = {
@@ -947,7 +309,7 @@ def polaris_state_rows():
     rows = reference_data.read_csv("polaris_hotline_state_statistics_2024.csv")
     for row in rows:
         name = row["State"]
-        row["code"] = POLARIS_NAME_ALIASES.get(name) or codes.get(name)
+        row["code"] = data.POLARIS_NAME_ALIASES.get(name) or codes.get(name)
         if row["code"] is None:
             raise LookupError(f"No region for the Polaris state {name!r}; are regions loaded?")
     return rows
@@ -960,14 +322,28 @@ def polaris_state_weights(column="Cases identified"):
     ids = dict(
         Region.objects.filter(code__in=[row["code"] for row in rows]).values_list("code", "pk")
     )
-    return Weighted({ids[row["code"]]: int(row[column]) for row in rows})
+    return data.Weighted({ids[row["code"]]: int(row[column]) for row in rows})
 
 
 def seed(*, calls, cases, seed, today, progress=None):
     """Write `calls` calls and `cases` cases of demo data; returns the count of rows per kind."""
     generator = DemoGenerator(seed=seed, today=today, progress=progress or Progress(None))
-    with transaction.atomic():
+    with transaction.atomic(), garbage_collector_paused():
         return generator.run(call_total=calls, case_total=cases)
+
+
+@contextmanager
+def garbage_collector_paused():
+    """Half a million model instances set Python's cyclic garbage collector off hundreds of
+    times, and each full pass walks every object still alive: a seventh of a large seed's
+    time. Reference counting frees the batches as they are written; cycles wait for the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class DemoGenerator:
@@ -988,26 +364,14 @@ class DemoGenerator:
         self.used_tip_references = set()
         self.used_business_names = set()
         self.normalised_cache = {}
-        # The tip each region heard of last, for marking later ones as its duplicates.
+        # The tip each region heard of last (not a duplicate), for marking later ones as its
+        # duplicates.
         self.last_tip_by_region = {}
         self.shared_actors = []
         self.shared_actors_by_region = {}
         self.partner_referred = False
-        self.counts = dict.fromkeys(
-            (
-                "calls",
-                "tips",
-                "cases",
-                "parties",
-                "identifiers",
-                "venues",
-                "referrals",
-                "outcomes",
-                "notes",
-                "events",
-            ),
-            0,
-        )
+        tables = "calls tips cases parties identifiers venues referrals outcomes notes events"
+        self.counts = dict.fromkeys(tables.split(), 0)
 
     # -- small draws --
 
@@ -1025,10 +389,10 @@ class DemoGenerator:
         """A time in the history, busier in recent years and in waking hours."""
         # Inverse of the CDF of a density rising linearly by GROWTH from start to now.
         u = self.rng.random()
-        fraction = (math.sqrt(1 + GROWTH * (2 + GROWTH) * u) - 1) / GROWTH
+        fraction = (math.sqrt(1 + data.GROWTH * (2 + data.GROWTH) * u) - 1) / data.GROWTH
         day = min(int(fraction * self.span_days), self.span_days - 1)
         moment = self.start + datetime.timedelta(
-            days=day, hours=HOURS.pick(self.rng), seconds=self.rng.randrange(3600)
+            days=day, hours=data.HOURS.pick(self.rng), seconds=self.rng.randrange(3600)
         )
         return min(moment, self.latest)
 
@@ -1045,14 +409,15 @@ class DemoGenerator:
         return datetime.timedelta(hours=self.rng.lognormvariate(math.log(median_hours), sigma))
 
     def trafficking_type_for(self, industry):
-        return TYPE_FOR_FORM[industry.form].pick(self.rng)
+        return data.TYPE_FOR_FORM[industry.form].pick(self.rng)
 
     def tip_reference(self):
+        """A tip reference in the intake's format, drawn from the seeded Random, unused."""
         while True:
-            body = "".join(self.rng.choices(TIP_REFERENCE_ALPHABET, k=8))
-            if body not in self.used_tip_references:
-                self.used_tip_references.add(body)
-                return f"T-{body[:4]}-{body[4:]}"
+            reference = tip_reference(choose=self.rng.choice)
+            if reference not in self.used_tip_references:
+                self.used_tip_references.add(reference)
+                return reference
 
     def normalise(self, kind, value, platform=""):
         key = (kind, value, platform)
@@ -1084,7 +449,7 @@ class DemoGenerator:
             if code_list == Code.List.ILO_INDICATORS
         ]
         self.organisations = {org.name: org for org in organisations_ensure().values()}
-        self.partner_organisation = self.organisations[DEMO_PARTNER_ORGANISATION]
+        self.partner_organisation = self.organisations[data.DEMO_PARTNER_ORGANISATION]
         self.state_law_enforcement = {
             org.region_id: org
             for org in self.organisations.values()
@@ -1093,26 +458,23 @@ class DemoGenerator:
         users = {
             user.username: user
             for user in User.objects.filter(
-                username__in=[account.username for account in DEMO_ACCOUNTS]
+                username__in=[account.username for account in data.DEMO_ACCOUNTS]
             )
         }
-        advocates = [a.username for a in DEMO_ACCOUNTS if a.role == Role.ADVOCATE]
+        advocates = [a.username for a in data.DEMO_ACCOUNTS if a.role == Role.ADVOCATE]
         self.supervisor = users["supervisor"]
         self.partner_user = users["partner"]
         # The demo "advocate" takes a bigger share, so that signing in as them shows a full desk.
-        self.advocates = Weighted(
+        self.advocates = data.Weighted(
             {users[name]: (3 if name == "advocate" else 1) for name in advocates}
         )
-        self.spanish_advocates = Weighted(
-            {users[a.username]: 1 for a in DEMO_ACCOUNTS if a.language == "es"}
+        self.spanish_advocates = data.Weighted(
+            {users[a.username]: 1 for a in data.DEMO_ACCOUNTS if a.language == "es"}
         )
         self.people_pools = {}
         self.city_pool = [self.faker().city() for _ in range(400)]
-        # T-ABCD-EFGH is kept as ABCDEFGH, the form tip_reference draws.
-        self.used_tip_references.update(
-            reference[2:6] + reference[7:]
-            for reference in Tip.objects.values_list("reference", flat=True)
-        )
+        # Tips can exist without calls or cases (from the web form): their references are taken.
+        self.used_tip_references.update(Tip.objects.values_list("reference", flat=True))
         self.last_numbers = dict(CaseReferenceCounter.objects.values_list("year", "last_number"))
 
     def people(self, locale):
@@ -1128,7 +490,7 @@ class DemoGenerator:
         return self.people_pools[locale]
 
     def person_name(self, gender, citizenship):
-        pool = self.people(NAME_LOCALES.get(citizenship, "en_US"))
+        pool = self.people(data.NAME_LOCALES.get(citizenship, "en_US"))
         if gender in (Gender.FEMININE, Gender.TRANSGENDER_FEMININE):
             first = self.rng.choice(pool["female"])
         elif gender in (Gender.MASCULINE, Gender.TRANSGENDER_MASCULINE):
@@ -1178,7 +540,7 @@ class DemoGenerator:
         return f"{stem.strip('.') or 'user'}{self.rng.randrange(10, 999)}"
 
     def email_spec(self, name):
-        address = f"{self.username(name)}@{self.rng.choice(EMAIL_DOMAINS)}"
+        address = f"{self.username(name)}@{self.rng.choice(data.EMAIL_DOMAINS)}"
         local, _at, domain = address.partition("@")
         spellings = [
             address,
@@ -1189,18 +551,18 @@ class DemoGenerator:
         return self.rotated(IdentifierSpec(IdKind.EMAIL, "", spellings))
 
     def handle_spec(self, name, trafficking_type):
-        platform = HANDLE_PLATFORMS[self.type_family(trafficking_type)].pick(self.rng)
-        if platform in PHONE_APPS:
+        platform = data.HANDLE_PLATFORMS[self.type_family(trafficking_type)].pick(self.rng)
+        if platform in data.PHONE_APPS:
             phone = self.phone_spec()
             return self.rotated(IdentifierSpec(IdKind.HANDLE, platform, phone.spellings))
         handle = self.username(name).replace(".", self.rng.choice(["_", ".", ""]))
         spellings = [f"@{handle}", handle, handle.upper() if self.chance(0.3) else handle.title()]
-        if platform in PROFILE_URLS:
-            spellings.append(PROFILE_URLS[platform].format(handle))
+        if platform in data.PROFILE_URLS:
+            spellings.append(data.PROFILE_URLS[platform].format(handle))
         return self.rotated(IdentifierSpec(IdKind.HANDLE, platform, spellings))
 
     def vehicle_spec(self):
-        letters = "".join(self.rng.choice(LETTERS) for _ in range(3))
+        letters = "".join(self.rng.choice(data.PLATE_LETTERS) for _ in range(3))
         digits = f"{self.rng.randrange(10_000):04d}"
         spellings = [
             f"{letters} {digits}",
@@ -1212,13 +574,12 @@ class DemoGenerator:
 
     def payment_spec(self, name):
         if self.chance(0.6):
-            tag = (
-                f"{ascii_word(name.split(' ')[0]).title()}{self.rng.choice(CASHTAG_WORDS).title()}"
-            )
-            tag = f"{tag}{self.rng.randrange(1, 99)}"
+            first = ascii_word(name.split(" ")[0]).title()
+            word = self.rng.choice(data.CASHTAG_WORDS).title()
+            tag = f"{first}{word}{self.rng.randrange(1, 99)}"
             spellings = [f"${tag}", f"${tag.lower()}", f"$ {tag}", f"${tag.upper()}"]
         elif self.chance(0.5):
-            address = f"{self.username(name)}@{self.rng.choice(EMAIL_DOMAINS)}"
+            address = f"{self.username(name)}@{self.rng.choice(data.EMAIL_DOMAINS)}"
             spellings = [address, address.upper(), address.title()]
         else:
             groups = [f"{self.rng.randrange(10_000):04d}" for _ in range(3)]
@@ -1226,7 +587,7 @@ class DemoGenerator:
         return self.rotated(IdentifierSpec(IdKind.PAYMENT_ACCOUNT, "", spellings))
 
     def business_spec(self, business_name):
-        suffix = self.rng.choice(BUSINESS_SUFFIXES)
+        suffix = self.rng.choice(data.BUSINESS_SUFFIXES)
         spellings = [
             business_name,
             f"{business_name} {suffix}",
@@ -1236,8 +597,8 @@ class DemoGenerator:
         return self.rotated(IdentifierSpec(IdKind.BUSINESS_NAME, "", spellings))
 
     def address_parts(self, region):
-        street_type = self.rng.choice(list(STREET_TYPES))
-        direction = self.rng.choice(list(DIRECTIONS)) if self.chance(0.3) else ""
+        street_type = self.rng.choice(list(data.STREET_TYPES))
+        direction = self.rng.choice(list(data.DIRECTIONS)) if self.chance(0.3) else ""
         state = region.code.split("-")[1] if region is not None else "TX"
         try:
             postcode = self.faker().zipcode_in_state(state)
@@ -1258,10 +619,10 @@ class DemoGenerator:
         def spelled(long_words, unit_word, punctuation):
             direction = parts["direction"]
             if direction and not long_words:
-                direction = DIRECTIONS[direction] + punctuation
+                direction = data.DIRECTIONS[direction] + punctuation
             street_type = parts["street_type"]
             if not long_words:
-                street_type = STREET_TYPES[street_type] + punctuation
+                street_type = data.STREET_TYPES[street_type] + punctuation
             words = [str(parts["number"]), direction, parts["street"], street_type]
             line = " ".join(word for word in words if word)
             if parts["unit"] is not None:
@@ -1280,7 +641,11 @@ class DemoGenerator:
 
     @staticmethod
     def type_family(trafficking_type):
-        return TT.LABOR if trafficking_type == TT.LABOR else TT.SEX
+        return (
+            TraffickingType.LABOR
+            if trafficking_type == TraffickingType.LABOR
+            else TraffickingType.SEX
+        )
 
     # -- the stages --
 
@@ -1293,7 +658,7 @@ class DemoGenerator:
         return self.counts
 
     def count(self, name, number):
-        self.counts[name] = self.counts.get(name, 0) + number
+        self.counts[name] += number
 
     def sketch_cases(self, case_total, call_budget):
         """Decide each case's place, time, industry and course first: the calls it came from
@@ -1308,14 +673,14 @@ class DemoGenerator:
 
     def sketch_case(self, call_budget):
         rng = self.rng
-        industry = self.industries[INDUSTRIES.pick(rng)]
+        industry = self.industries[data.INDUSTRIES.pick(rng)]
         trafficking_type = self.trafficking_type_for(industry)
         region = self.regions[self.case_regions.pick(rng)]
-        source = CASE_SOURCES.pick(rng)
+        source = data.CASE_SOURCES.pick(rng)
         if source in ("call_tip", "call") and call_budget < 1:
             source = "partner_tip" if self.chance(0.5) else "none"
         language = self.call_language(region)
-        urgency = CRISIS_URGENCY.pick(rng) if source == "call" else TIP_URGENCY.pick(rng)
+        urgency = data.CRISIS_URGENCY.pick(rng) if source == "call" else data.TIP_URGENCY.pick(rng)
         first_contact = self.moment()
         if source in ("call_tip", "call", "partner_tip"):
             # Most cases are opened within a day of the signal; urgent ones within the hour.
@@ -1338,18 +703,22 @@ class DemoGenerator:
             referral_plan=referral_plan,
         )
         if source == "partner_tip":
-            sketch.partner_organisation = self.organisations[PARTNER_TIP_SOURCES.pick(rng)]
+            sketch.partner_organisation = self.organisations[data.PARTNER_TIP_SOURCES.pick(rng)]
             sketch.partner_tip_at = first_contact
         if source in ("call_tip", "call"):
-            caller_type = CASE_CALLER_TYPES.pick(rng)
+            caller_type = data.CASE_CALLER_TYPES.pick(rng)
             if source == "call":
-                caller_type = rng.choice([CT.POTENTIAL_VICTIM, CT.POTENTIAL_VICTIM, CT.SURVIVOR])
+                caller_type = rng.choice(
+                    [CallerType.POTENTIAL_VICTIM, CallerType.POTENTIAL_VICTIM, CallerType.SURVIVOR]
+                )
             sketch.source_calls.append(
                 SourceCall(
                     started_at=first_contact,
                     caller_type=caller_type,
-                    channel=CHANNELS.pick(rng),
-                    reason=CR.TRAFFICKING_TIP if source == "call_tip" else CR.CRISIS,
+                    channel=data.CHANNELS.pick(rng),
+                    reason=CallReason.TRAFFICKING_TIP
+                    if source == "call_tip"
+                    else CallReason.CRISIS,
                     urgency=urgency,
                     language=language,
                     advocate=creator,
@@ -1371,10 +740,10 @@ class DemoGenerator:
                 sketch.source_calls.append(
                     SourceCall(
                         started_at=second_at,
-                        caller_type=CASE_CALLER_TYPES.pick(rng),
-                        channel=CHANNELS.pick(rng),
-                        reason=CR.TRAFFICKING_TIP,
-                        urgency=TIP_URGENCY.pick(rng),
+                        caller_type=data.CASE_CALLER_TYPES.pick(rng),
+                        channel=data.CHANNELS.pick(rng),
+                        reason=CallReason.TRAFFICKING_TIP,
+                        urgency=data.TIP_URGENCY.pick(rng),
                         language=language,
                         advocate=self.advocate_for(language),
                         with_tip=True,
@@ -1384,10 +753,10 @@ class DemoGenerator:
         return sketch
 
     def call_language(self, region):
-        spanish_share = SPANISH_SPEAKING_REGIONS.get(region.code) if region else None
+        spanish_share = data.SPANISH_SPEAKING_REGIONS.get(region.code) if region else None
         if spanish_share is not None:
             return "es" if self.chance(spanish_share) else "en"
-        return LANGUAGES.pick(self.rng)
+        return data.LANGUAGES.pick(self.rng)
 
     def lifecycle(self, opened_at, urgency):
         """The case's walk along the workflow, cut at "now": [(at, status, reason)] and the
@@ -1400,7 +769,7 @@ class DemoGenerator:
         if self.chance(0.14):
             # Nothing to work: unreachable caller, no indicators, a duplicate.
             closed_at = opened_at + datetime.timedelta(hours=rng.uniform(1, 96))
-            steps.append((closed_at, Status.CLOSED, QUICK_CLOSING.pick(rng)))
+            steps.append((closed_at, Status.CLOSED, data.QUICK_CLOSING.pick(rng)))
         else:
             refer = self.chance(0.45 + 0.2 * (urgency > Urgency.ROUTINE))
             # Some cases wait in the queue for days before anyone picks them up.
@@ -1433,13 +802,13 @@ class DemoGenerator:
                 )
                 steps.append((at, Status.CLOSED_REFERRED, reason))
             else:
-                steps.append((at, Status.CLOSED, CLOSING_WITHOUT_REFERRAL.pick(rng)))
+                steps.append((at, Status.CLOSED, data.CLOSING_WITHOUT_REFERRAL.pick(rng)))
             if self.chance(0.03):
                 # Reopened when new information came in, then closed again.
                 at += datetime.timedelta(days=rng.uniform(10, 120))
                 steps.append((at, Status.ACTIVE, ""))
                 at += datetime.timedelta(days=rng.uniform(5, 60))
-                steps.append((at, Status.CLOSED, CLOSING_WITHOUT_REFERRAL.pick(rng)))
+                steps.append((at, Status.CLOSED, data.CLOSING_WITHOUT_REFERRAL.pick(rng)))
         steps = [step for step in steps if step[0] <= self.latest]
         referrals = [referral for referral in referrals if referral[0] <= self.latest]
         previous = Status.NEW
@@ -1490,11 +859,12 @@ class DemoGenerator:
                 if source.with_tip:
                     tips.append(self.case_tip(call, source, observed))
                     source.tip = tips[-1][0]
-            elif call.reason == CR.TRAFFICKING_TIP:
+            elif call.reason == CallReason.TRAFFICKING_TIP:
                 tips.append(self.other_tip(call, industry, observed))
         self.write_tips(tips)
         for tip, _indicators in tips:
-            if tip.region_id is not None:
+            # Duplicates point at an original, never at another duplicate (as tip_triage does).
+            if tip.region_id is not None and tip.triage_state != Tip.TriageState.DUPLICATE:
                 self.last_tip_by_region[tip.region_id] = tip
 
     def write_tips(self, tips):
@@ -1512,7 +882,7 @@ class DemoGenerator:
         self.count("tips", len(tips))
 
     def call_end(self, started_at, channel):
-        minutes = CALL_MINUTES.get(channel)
+        minutes = data.CALL_MINUTES.get(channel)
         ended_at = None
         if minutes is not None:
             ended_at = started_at + datetime.timedelta(
@@ -1523,21 +893,23 @@ class DemoGenerator:
 
     def other_call(self, started_at):
         rng = self.rng
-        reason = CALL_REASONS.pick(rng)
-        channel = CHANNELS.pick(rng)
+        reason = data.CALL_REASONS.pick(rng)
+        channel = data.CHANNELS.pick(rng)
         region = self.regions[self.call_regions.pick(rng)] if self.chance(0.85) else None
         language = self.call_language(region)
-        if reason == CR.TRAFFICKING_TIP:
-            urgency = TIP_URGENCY.pick(rng)
-            industry = self.industries[INDUSTRIES.pick(rng)]
-            observed = rng.choice(OBSERVATIONS[industry.code])
-            caller_type = CALLER_TYPES.pick(rng)
-            summary = f"{CT(caller_type).label} reports: {observed}"
+        if reason == CallReason.TRAFFICKING_TIP:
+            urgency = data.TIP_URGENCY.pick(rng)
+            industry = self.industries[data.INDUSTRIES.pick(rng)]
+            observed = rng.choice(data.OBSERVATIONS[industry.code])
+            caller_type = data.CALLER_TYPES.pick(rng)
+            summary = f"{CallerType(caller_type).label} reports: {observed}"
         else:
-            urgency = CRISIS_URGENCY.pick(rng) if reason == CR.CRISIS else Urgency.ROUTINE
+            urgency = (
+                data.CRISIS_URGENCY.pick(rng) if reason == CallReason.CRISIS else Urgency.ROUTINE
+            )
             industry, observed = None, ""
-            caller_type = CALLER_TYPES.pick(rng)
-            summary = rng.choice(OTHER_SUMMARIES[reason])
+            caller_type = data.CALLER_TYPES.pick(rng)
+            summary = rng.choice(data.OTHER_SUMMARIES[reason])
         # Outbound calls are advocates calling back; forms and e-mails arrive by themselves.
         outbound = channel in (Call.Channel.PHONE, Call.Channel.SMS) and self.chance(0.04)
         call = self.new_call(
@@ -1555,11 +927,11 @@ class DemoGenerator:
 
     def source_call(self, source):
         sketch = source.case
-        observed = self.rng.choice(OBSERVATIONS[sketch.industry.code])
-        if source.reason == CR.CRISIS:
-            summary = self.rng.choice(OTHER_SUMMARIES[CR.CRISIS])
+        observed = self.rng.choice(data.OBSERVATIONS[sketch.industry.code])
+        if source.reason == CallReason.CRISIS:
+            summary = self.rng.choice(data.OTHER_SUMMARIES[CallReason.CRISIS])
         else:
-            summary = f"{CT(source.caller_type).label} reports: {observed}"
+            summary = f"{CallerType(source.caller_type).label} reports: {observed}"
         call = self.new_call(
             started_at=source.started_at,
             channel=source.channel,
@@ -1641,7 +1013,7 @@ class DemoGenerator:
         state, reason, duplicate_of = Tip.TriageState.NEW, "", None
         age = self.now - call.started_at
         if age > datetime.timedelta(days=10) or self.chance(0.35):
-            state = TRIAGE_DECISIONS.pick(rng)
+            state = data.TRIAGE_DECISIONS.pick(rng)
             if state == Tip.TriageState.DUPLICATE:
                 original = self.last_tip_by_region.get(call.region_id)
                 recent = original is not None and (
@@ -1653,7 +1025,7 @@ class DemoGenerator:
                 else:
                     state = Tip.TriageState.NO_ACTION
             if state == Tip.TriageState.NO_ACTION:
-                reason = rng.choice(NO_ACTION_REASONS)
+                reason = rng.choice(data.NO_ACTION_REASONS)
         triaged = state != Tip.TriageState.NEW
         return self.new_tip(
             source=Tip.Source.CALL,
@@ -1692,59 +1064,39 @@ class DemoGenerator:
             sketch.tips = [source.tip for source in sketch.source_calls if source.tip is not None]
             if sketch.source == "partner_tip":
                 sketch.tips.insert(0, sketch.partner_tip)
-        built = [self.build_case(sketch) for sketch in sketches]
+        plans = [self.build_case(sketch) for sketch in sketches]
         with historical_timestamps(Case, Party, Identifier, Venue, Referral, Outcome, Note):
-            Case.objects.bulk_create([case for case, _plan in built])
-            self.write_case_links(built)
-            for name, model in (
-                ("parties", Party),
-                ("identifiers", Identifier),
-                ("venues", Venue),
-                ("referrals", Referral),
-                ("outcomes", Outcome),
-                ("notes", Note),
-            ):
-                rows = [row for _case, plan in built for row in plan[name]]
+            Case.objects.bulk_create([plan.case for plan in plans])
+            self.write_case_links(plans)
+            for name, model in CasePlan.ROWS:
+                rows = [row for plan in plans for row in getattr(plan, name)]
                 model.objects.bulk_create(rows)
                 self.count(name, len(rows))
-        events = [
-            CaseEvent(
-                case_id=case.pk,
-                kind=kind,
-                actor_id=pk_of(actor),
-                at=at,
-                data={key: getattr(value, "pk", value) for key, value in data.items()},
-            )
-            for case, plan in built
-            for at, kind, actor, data in sorted(plan["events"], key=lambda event: event[0])
+        # Now that every row an event names has its id, the events can be built.
+        timeline = [
+            CaseEvent(case_id=plan.case.pk, actor_id=pk_of(actor), at=at, kind=kind, data=values)
+            for plan in plans
+            for at, actor, event in sorted(plan.events, key=lambda planned: planned[0])
+            for kind, values in [event()]
         ]
-        CaseEvent.objects.bulk_create(events)
-        self.count("cases", len(built))
-        self.count("events", len(events))
+        CaseEvent.objects.bulk_create(timeline)
+        self.count("cases", len(plans))
+        self.count("events", len(timeline))
 
-    def write_case_links(self, built):
-        links = {
-            Case.tips.through: [],
-            Case.calls.through: [],
-            Case.methods_of_control.through: [],
-            Case.exploitation_types.through: [],
-        }
-        for case, plan in built:
-            sketch = plan["sketch"]
-            for tip in sketch.tips:
-                links[Case.tips.through].append(Case.tips.through(case_id=case.pk, tip_id=tip.pk))
-            for source in sketch.source_calls:
-                links[Case.calls.through].append(
-                    Case.calls.through(case_id=case.pk, call_id=source.call.pk)
-                )
-            for code_id in plan["methods"]:
-                links[Case.methods_of_control.through].append(
-                    Case.methods_of_control.through(case_id=case.pk, code_id=code_id)
-                )
-            for code_id in plan["exploitation"]:
-                links[Case.exploitation_types.through].append(
-                    Case.exploitation_types.through(case_id=case.pk, code_id=code_id)
-                )
+    def write_case_links(self, plans):
+        tips, calls = Case.tips.through, Case.calls.through
+        methods, exploitation = Case.methods_of_control.through, Case.exploitation_types.through
+        links = {tips: [], calls: [], methods: [], exploitation: []}
+        for plan in plans:
+            case_id, sketch = plan.case.pk, plan.sketch
+            links[tips] += [tips(case_id=case_id, tip_id=tip.pk) for tip in sketch.tips]
+            links[calls] += [
+                calls(case_id=case_id, call_id=source.call.pk) for source in sketch.source_calls
+            ]
+            links[methods] += [methods(case_id=case_id, code_id=pk) for pk in plan.methods]
+            links[exploitation] += [
+                exploitation(case_id=case_id, code_id=pk) for pk in plan.exploitation
+            ]
         for through, rows in links.items():
             through.objects.bulk_create(rows)
 
@@ -1755,7 +1107,7 @@ class DemoGenerator:
             source=Tip.Source.PARTNER,
             organisation_id=organisation.pk,
             received_at=sketch.partner_tip_at,
-            observed=self.rng.choice(OBSERVATIONS[sketch.industry.code]),
+            observed=self.rng.choice(data.OBSERVATIONS[sketch.industry.code]),
             region=sketch.region,
             industry=sketch.industry,
             trafficking_type=sketch.trafficking_type,
@@ -1772,7 +1124,7 @@ class DemoGenerator:
         year = timezone.localtime(opened_at).year
         number = self.year_numbers.get(year, 0) + 1
         self.year_numbers[year] = number
-        return f"HT-{year}-{number:06d}"
+        return reference_format(year, number)
 
     def write_reference_counters(self):
         for year, number in sorted(self.year_numbers.items()):
@@ -1784,27 +1136,14 @@ class DemoGenerator:
     def build_case(self, sketch):
         """One case, unsaved, with everything recorded on it and its timeline."""
         rng = self.rng
-        plan = {
-            "sketch": sketch,
-            "parties": [],
-            "identifiers": [],
-            "venues": [],
-            "referrals": [],
-            "outcomes": [],
-            "notes": [],
-            "events": [],
-        }
-        events = plan["events"]
         opened_at = sketch.opened_at
         last_step = sketch.steps[-1] if sketch.steps else None
         closed = last_step is not None and last_step[1] in workflow.CLOSED_STATUSES
         closed_at = last_step[0] if closed else None
-        work_ends = closed_at or self.latest
-        plan["work_ends"] = work_ends
         status = last_step[1] if last_step else Status.NEW
-        priority = PRIORITY_FOR_URGENCY[sketch.urgency].pick(rng)
-        victim_count = VICTIM_COUNTS.pick(rng)
-        if self.type_family(sketch.trafficking_type) == TT.SEX:
+        priority = data.PRIORITY_FOR_URGENCY[sketch.urgency].pick(rng)
+        victim_count = data.VICTIM_COUNTS.pick(rng)
+        if self.type_family(sketch.trafficking_type) == TraffickingType.SEX:
             victim_count = min(victim_count, 6)
         assignee = None
         if status != Status.NEW or self.chance(0.5):
@@ -1818,7 +1157,7 @@ class DemoGenerator:
             trafficking_type=sketch.trafficking_type,
             industry_id=sketch.industry.pk,
             region_id=sketch.region.pk,
-            summary=rng.choice(OBSERVATIONS[sketch.industry.code]),
+            summary=rng.choice(data.OBSERVATIONS[sketch.industry.code]),
             victim_count=victim_count,
             assignee_id=pk_of(assignee),
             team_id=assignee.team_id if assignee else None,
@@ -1827,142 +1166,115 @@ class DemoGenerator:
             closed_at=closed_at,
             created_by_id=sketch.creator.pk,
         )
-        version = 1
-        events.append((opened_at, Kind.CREATED, sketch.creator, {"reference": case.reference}))
+        plan = CasePlan(case=case, sketch=sketch, work_ends=closed_at or self.latest)
+        creator = sketch.creator
+        plan.record(opened_at, creator, events.created, reference=case.reference)
         if assignee is not None:
-            events.append(
-                (
-                    opened_at,
-                    Kind.ASSIGNED,
-                    sketch.creator,
-                    {
-                        "assignee": assignee.pk,
-                        "team": case.team_id,
-                        "previous_assignee": None,
-                        "previous_team": None,
-                    },
-                )
-            )
+            plan.record(opened_at, creator, events.assigned, assignee=assignee, team=case.team_id)
         for tip in sketch.tips:
-            events.append(
-                (max(opened_at, tip.triaged_at), Kind.TIP_LINKED, sketch.creator, {"tip": tip})
-            )
+            plan.record(max(opened_at, tip.triaged_at), creator, events.tip_linked, tip=tip)
         for source in sketch.source_calls:
             at = max(opened_at, source.started_at)
-            events.append((at, Kind.CALL_LINKED, sketch.creator, {"call": source.call}))
+            plan.record(at, creator, events.call_linked, call=source.call)
 
+        # The case row changes with each step, reassignment and update: its version counts them.
+        version, changed_at = 1, opened_at
         previous = Status.NEW
         for at, step_status, reason in sketch.steps:
-            events.append(
-                (
-                    at,
-                    Kind.STATUS_CHANGED,
-                    worker if step_status not in workflow.CLOSED_STATUSES else self.supervisor,
-                    {
-                        "previous": previous.value,
-                        "status": step_status.value,
-                        "closing_reason": reason,
-                    },
-                )
+            closing = step_status in workflow.CLOSED_STATUSES
+            plan.record(
+                at,
+                self.supervisor if closing else worker,
+                events.status_changed,
+                previous=previous.value,
+                status=step_status.value,
+                closing_reason=reason,
             )
             previous = step_status
-            version += 1
+            version, changed_at = version + 1, at
 
         if assignee is not None and self.chance(0.08):
             # Handed over to a colleague part-way through.
             other = self.advocate_for(sketch.language)
             at = self.after(opened_at, 24, 24 * 14)
-            if other != assignee and at < work_ends:
-                events.append(
-                    (
-                        at,
-                        Kind.ASSIGNED,
-                        self.supervisor,
-                        {
-                            "assignee": other.pk,
-                            "team": other.team_id,
-                            "previous_assignee": assignee.pk,
-                            "previous_team": assignee.team_id,
-                        },
-                    )
+            if other != assignee and at < plan.work_ends:
+                plan.record(
+                    at,
+                    self.supervisor,
+                    events.assigned,
+                    assignee=other,
+                    team=other.team_id,
+                    previous_assignee=assignee,
+                    previous_team=assignee.team_id,
                 )
                 case.assignee_id, case.team_id = other.pk, other.team_id
                 worker = other
-                version += 1
+                version, changed_at = version + 1, max(changed_at, at)
         if self.chance(0.05) and priority < Priority.CRITICAL:
             at = self.after(opened_at, 2, 24 * 7)
-            if at < work_ends:
+            if at < plan.work_ends:
                 case.priority = priority + 1
-                events.append(
-                    (
-                        at,
-                        Kind.UPDATED,
-                        worker,
-                        {
-                            "fields": ["priority"],
-                            "changes": {"priority": [int(priority), int(priority) + 1]},
-                        },
-                    )
+                plan.record(
+                    at,
+                    worker,
+                    events.updated,
+                    fields=["priority"],
+                    changes={"priority": [int(priority), int(priority) + 1]},
                 )
-                version += 1
-        case.version = version
+                version, changed_at = version + 1, max(changed_at, at)
+        case.version, case.updated_at = version, changed_at
 
-        methods = self.case_methods(sketch.trafficking_type)
-        plan["methods"], plan["exploitation"] = methods, []
-        victims = self.add_victims(case, plan, worker, sketch)
-        plan["exploitation"] = self.case_exploitation(sketch, victims)
-        self.add_perpetrators(case, plan, worker, sketch)
-        self.add_venue(case, plan, worker, sketch)
-        self.add_notes(case, plan, worker)
-        self.add_referrals(case, plan, worker, sketch, victims)
-        changes = {Kind.CREATED, Kind.ASSIGNED, Kind.STATUS_CHANGED, Kind.UPDATED}
-        case.updated_at = max(at for at, kind, _actor, _data in events if kind in changes)
-        return case, plan
+        plan.methods = self.case_methods(sketch.trafficking_type)
+        victims = self.add_victims(plan, worker)
+        plan.exploitation = self.case_exploitation(sketch, victims)
+        self.add_perpetrators(plan, worker)
+        self.add_venue(plan, worker)
+        self.add_notes(plan, worker)
+        self.add_referrals(plan, worker, victims)
+        return plan
 
     def case_methods(self, trafficking_type):
-        if trafficking_type == TT.UNKNOWN:
+        if trafficking_type == TraffickingType.UNKNOWN:
             return []
         families = (
-            [TT.SEX, TT.LABOR]
-            if trafficking_type == TT.SEX_AND_LABOR
+            [TraffickingType.SEX, TraffickingType.LABOR]
+            if trafficking_type == TraffickingType.SEX_AND_LABOR
             else [self.type_family(trafficking_type)]
         )
         codes = set()
         for family in families:
             for _ in range(self.rng.choice([0, 1, 2, 2, 3])):
-                codes.add(METHODS_OF_CONTROL[family].pick(self.rng))
+                codes.add(data.METHODS_OF_CONTROL[family].pick(self.rng))
         return sorted(self.codes[(Code.List.METHODS_OF_CONTROL, code)] for code in codes)
 
     def case_exploitation(self, sketch, victims):
         codes = set()
-        if sketch.trafficking_type in (TT.SEX, TT.SEX_AND_LABOR):
+        if sketch.trafficking_type in (TraffickingType.SEX, TraffickingType.SEX_AND_LABOR):
             codes.add("SexualExploitation")
-        if sketch.trafficking_type in (TT.LABOR, TT.SEX_AND_LABOR):
+        if sketch.trafficking_type in (TraffickingType.LABOR, TraffickingType.SEX_AND_LABOR):
             codes.add("ForcedLabour")
             if any(victim.is_minor for victim in victims):
                 codes.add("ChildLabour")
-        special = {
-            "peddling_begging": "ForcedBegging",
-            "domestic_work": "Servitude",
-            "personal_sexual_servitude": "ForcedMarriage",
-        }
-        if sketch.industry.code in special:
-            codes.add(special[sketch.industry.code])
+        if sketch.industry.code in data.EXPLOITATION_FOR_INDUSTRY:
+            codes.add(data.EXPLOITATION_FOR_INDUSTRY[sketch.industry.code])
         return sorted(self.codes[(Code.List.TYPES_OF_EXPLOITATION, code)] for code in codes)
 
-    def party_event(self, plan, party, at, actor):
-        plan["parties"].append(party)
-        plan["events"].append((at, Kind.PARTY_ADDED, actor, {"party": party, "role": party.role}))
+    def add_party(self, plan, actor, at, **fields):
+        party = Party(case=plan.case, created_by_id=actor.pk, created_at=at, **fields)
+        plan.parties.append(party)
+        plan.record(at, actor, events.party_added, party=party, role=party.role)
+        return party
 
-    def identifier_event(self, plan, case, spec, at, actor, party=None, tip=None):
+    def add_identifier(self, plan, actor, at, spec, party=None, tip=None):
+        """The identifier's next spelling, unless the case already has it (in any spelling)."""
         value = spec.next_spelling()
         normalised = self.normalise(spec.kind, value, spec.platform)
         key = (spec.kind, spec.platform, normalised)
-        if key in plan.setdefault("identifier_keys", set()):
+        if key in plan.identifier_keys:
             return
-        plan["identifier_keys"].add(key)
+        plan.identifier_keys.add(key)
         identifier = Identifier(
-            case=case,
+            case=plan.case,
             tip_id=pk_of(tip),
             party=party,
             kind=spec.kind,
@@ -1972,32 +1284,38 @@ class DemoGenerator:
             created_by_id=actor.pk,
             created_at=at,
         )
-        plan["identifiers"].append(identifier)
-        data = {"identifier": identifier, "identifier_kind": spec.kind}
-        if tip is not None:
-            data["tip"] = tip
-        plan["events"].append((at, Kind.IDENTIFIER_ADDED, actor, data))
+        plan.identifiers.append(identifier)
+        plan.record(
+            at,
+            actor,
+            events.identifier_added,
+            identifier=identifier,
+            identifier_kind=spec.kind,
+            tip=tip,
+        )
 
-    def add_victims(self, case, plan, actor, sketch):
+    def add_victims(self, plan, actor):
         rng = self.rng
-        family = self.type_family(sketch.trafficking_type)
+        family = self.type_family(plan.sketch.trafficking_type)
         recorded = (
-            0 if self.chance(0.12) else min(case.victim_count, rng.choice([1, 1, 1, 2, 2, 3]))
+            0 if self.chance(0.12) else min(plan.case.victim_count, rng.choice([1, 1, 1, 2, 2, 3]))
         )
         victims = []
         for _ in range(recorded):
-            age_band = AGE_BANDS[family].pick(rng)
-            gender = VICTIM_GENDERS[family].pick(rng)
-            citizenship = CITIZENSHIPS[family].pick(rng)
+            age_band = data.AGE_BANDS[family].pick(rng)
+            gender = data.VICTIM_GENDERS[family].pick(rng)
+            citizenship = data.CITIZENSHIPS[family].pick(rng)
             if age_band in Party.MINOR_AGE_BANDS:
                 is_minor = True
             elif age_band == AgeBand.UNKNOWN:
                 is_minor = True if self.chance(0.1) else None
             else:
                 is_minor = False
-            at = self.after(case.opened_at, 0, 6, until=plan["work_ends"])
-            party = Party(
-                case=case,
+            at = self.after(plan.case.opened_at, 0, 6, until=plan.work_ends)
+            party = self.add_party(
+                plan,
+                actor,
+                at,
                 kind=Party.Kind.PERSON,
                 role=PartyRole.SURVIVOR if self.chance(0.1) else PartyRole.POTENTIAL_VICTIM,
                 name="" if self.chance(0.15) else self.person_name(gender, citizenship),
@@ -2005,52 +1323,48 @@ class DemoGenerator:
                 gender=gender,
                 is_minor=is_minor,
                 citizenship=citizenship,
-                created_by_id=actor.pk,
-                created_at=at,
             )
-            self.party_event(plan, party, at, actor)
             victims.append(party)
             if self.chance(0.12):
-                self.identifier_event(plan, case, self.phone_spec(), at, actor, party=party)
+                self.add_identifier(plan, actor, at, self.phone_spec(), party=party)
         return victims
 
-    def add_perpetrators(self, case, plan, actor, sketch):
+    def add_perpetrators(self, plan, actor):
         rng = self.rng
+        sketch = plan.sketch
         family = self.type_family(sketch.trafficking_type)
         from_tip = sketch.tips[0] if sketch.tips else None
-        for index in range(PERPETRATOR_COUNTS.pick(rng)):
-            role = PERPETRATOR_ROLES[family].pick(rng)
-            at = self.after(case.opened_at, 0, 12, until=plan["work_ends"])
+        for index in range(data.PERPETRATOR_COUNTS.pick(rng)):
+            role = data.PERPETRATOR_ROLES[family].pick(rng)
+            at = self.after(plan.case.opened_at, 0, 12, until=plan.work_ends)
             organisation = (
-                family == TT.LABOR
-                and role
-                in (
-                    PartyRole.EXPLOITER,
-                    PartyRole.RECRUITER,
-                )
+                family == TraffickingType.LABOR
+                and role in (PartyRole.EXPLOITER, PartyRole.RECRUITER)
                 and self.chance(0.2)
             )
-            gender = Gender.UNKNOWN if organisation else PERPETRATOR_GENDERS.pick(rng)
-            citizenship = "" if organisation else CITIZENSHIPS[family].pick(rng)
             if organisation:
-                name = self.business_name(rng.choice(LABOR_BUSINESS_NAMES))
+                name = self.business_name(rng.choice(data.LABOR_BUSINESS_NAMES))
+                party = self.add_party(
+                    plan, actor, at, kind=Party.Kind.ORGANISATION, role=role, name=name
+                )
             else:
+                gender = data.PERPETRATOR_GENDERS.pick(rng)
+                citizenship = data.CITIZENSHIPS[family].pick(rng)
                 name = "" if self.chance(0.2) else self.person_name(gender, citizenship)
-            age_band = AgeBand.UNKNOWN if organisation else PERPETRATOR_AGE_BANDS.pick(rng)
-            party = Party(
-                case=case,
-                kind=Party.Kind.ORGANISATION if organisation else Party.Kind.PERSON,
-                role=role,
-                name=name,
-                aliases=rng.choice(ALIASES) if not organisation and self.chance(0.25) else "",
-                age_band=age_band,
-                gender=gender,
-                is_minor=None if age_band == AgeBand.UNKNOWN else False,
-                citizenship=citizenship,
-                created_by_id=actor.pk,
-                created_at=at,
-            )
-            self.party_event(plan, party, at, actor)
+                age_band = data.PERPETRATOR_AGE_BANDS.pick(rng)
+                party = self.add_party(
+                    plan,
+                    actor,
+                    at,
+                    kind=Party.Kind.PERSON,
+                    role=role,
+                    name=name,
+                    aliases=rng.choice(data.ALIASES) if self.chance(0.25) else "",
+                    age_band=age_band,
+                    gender=gender,
+                    is_minor=None if age_band == AgeBand.UNKNOWN else False,
+                    citizenship=citizenship,
+                )
             # What the reporter mentioned came with the tip; later finds are the case's own.
             tip = from_tip if index == 0 else None
             label = name or "unknown person"
@@ -2059,54 +1373,55 @@ class DemoGenerator:
                 specs.append(self.business_spec(name))
             if self.chance(0.7):
                 specs.append(self.phone_spec())
-            if self.chance(0.3 if family == TT.SEX else 0.15):
+            if self.chance(0.3 if family == TraffickingType.SEX else 0.15):
                 specs.append(self.handle_spec(label, sketch.trafficking_type))
             if self.chance(0.12):
                 specs.append(self.email_spec(label))
             if self.chance(0.12):
                 specs.append(self.vehicle_spec())
-            if self.chance(0.15 if family == TT.SEX else 0.06):
+            if self.chance(0.15 if family == TraffickingType.SEX else 0.06):
                 specs.append(self.payment_spec(label))
             for spec in specs:
-                self.identifier_event(plan, case, spec, at, actor, party=party, tip=tip)
+                self.add_identifier(plan, actor, at, spec, party=party, tip=tip)
         if self.chance(0.35):
-            self.add_shared_actor(case, plan, actor, sketch)
+            self.add_shared_actor(plan, actor)
 
-    def add_shared_actor(self, case, plan, actor, sketch):
+    def add_shared_actor(self, plan, actor):
         """Someone already seen in another case (same numbers, written differently), or a new
         one who may turn up again: what case linking is there to find."""
-        rng = self.rng
-        nearby = self.shared_actors_by_region.get(sketch.region.pk, [])
+        region_id = plan.sketch.region.pk
+        nearby = self.shared_actors_by_region.get(region_id, [])
         if self.shared_actors and self.chance(0.65):
             # Networks are active for a while, then vanish: reuse the recent ones.
             pool = nearby[-8:] if nearby and self.chance(0.7) else self.shared_actors[-30:]
-            shared = rng.choice(pool)
+            shared = self.rng.choice(pool)
         else:
-            shared = self.new_shared_actor(sketch)
+            shared = self.new_shared_actor(plan.sketch)
             self.shared_actors.append(shared)
-            self.shared_actors_by_region.setdefault(sketch.region.pk, []).append(shared)
-        at = self.after(case.opened_at, 1, 72, until=plan["work_ends"])
-        party = Party(
-            case=case,
+            self.shared_actors_by_region.setdefault(region_id, []).append(shared)
+        at = self.after(plan.case.opened_at, 1, 72, until=plan.work_ends)
+        party = self.add_party(
+            plan,
+            actor,
+            at,
             kind=shared.kind,
             role=shared.role,
             name=shared.name if self.chance(0.8) else "",
             aliases=shared.aliases,
             gender=shared.gender,
             citizenship=shared.citizenship,
-            created_by_id=actor.pk,
-            created_at=at,
         )
-        self.party_event(plan, party, at, actor)
         for spec in shared.specs:
             if spec is shared.specs[0] or self.chance(0.6):
-                self.identifier_event(plan, case, spec, at, actor, party=party)
+                self.add_identifier(plan, actor, at, spec, party=party)
 
     def new_shared_actor(self, sketch):
         rng = self.rng
         family = self.type_family(sketch.trafficking_type)
         if self.chance(0.25):
-            template = rng.choice(VENUE_NAMES.get(sketch.industry.code, ("{adj} {flower} Spa",)))
+            template = rng.choice(
+                data.VENUE_NAMES.get(sketch.industry.code, ("{adj} {flower} Spa",))
+            )
             name = self.business_name(template)
             specs = [self.business_spec(name), self.phone_spec()]
             if self.chance(0.5):
@@ -2119,10 +1434,9 @@ class DemoGenerator:
                 gender=Gender.UNKNOWN,
                 citizenship="",
                 specs=specs,
-                region_id=sketch.region.pk,
             )
-        gender = PERPETRATOR_GENDERS.pick(rng)
-        citizenship = CITIZENSHIPS[family].pick(rng)
+        gender = data.PERPETRATOR_GENDERS.pick(rng)
+        citizenship = data.CITIZENSHIPS[family].pick(rng)
         name = self.person_name(gender, citizenship)
         specs = [self.phone_spec()]
         if self.chance(0.5):
@@ -2134,14 +1448,13 @@ class DemoGenerator:
         if self.chance(0.2):
             specs.append(self.email_spec(name))
         return SharedActor(
-            role=PERPETRATOR_ROLES[family].pick(rng),
+            role=data.PERPETRATOR_ROLES[family].pick(rng),
             kind=Party.Kind.PERSON,
             name=name,
-            aliases=rng.choice(ALIASES) if self.chance(0.4) else "",
+            aliases=rng.choice(data.ALIASES) if self.chance(0.4) else "",
             gender=gender,
             citizenship=citizenship,
             specs=specs,
-            region_id=sketch.region.pk,
         )
 
     def business_name(self, template):
@@ -2149,26 +1462,27 @@ class DemoGenerator:
         (tries a few times, then accepts a repeat: small templates run out)."""
         for _attempt in range(10):
             name = template.format(
-                adj=self.rng.choice(VENUE_ADJECTIVES),
-                place=self.rng.choice(VENUE_PLACES),
-                flower=self.rng.choice(FLOWERS),
+                adj=self.rng.choice(data.VENUE_ADJECTIVES),
+                place=self.rng.choice(data.VENUE_PLACES),
+                flower=self.rng.choice(data.FLOWERS),
                 surname=self.surname(),
-                street=f"{self.surname()} {self.rng.choice(list(STREET_TYPES))}",
+                street=f"{self.surname()} {self.rng.choice(list(data.STREET_TYPES))}",
             )
             if name not in self.used_business_names:
                 break
         self.used_business_names.add(name)
         return name
 
-    def add_venue(self, case, plan, actor, sketch):
-        templates = VENUE_NAMES.get(sketch.industry.code)
+    def add_venue(self, plan, actor):
+        sketch = plan.sketch
+        templates = data.VENUE_NAMES.get(sketch.industry.code)
         if not templates or not self.chance(0.55):
             return
-        at = self.after(case.opened_at, 0, 24, until=plan["work_ends"])
+        at = self.after(plan.case.opened_at, 0, 24, until=plan.work_ends)
         name = self.business_name(self.rng.choice(templates))
         address = self.address_spec(self.address_parts(sketch.region))
         venue = Venue(
-            case=case,
+            case=plan.case,
             name=name,
             industry_id=sketch.industry.pk,
             region_id=sketch.region.pk,
@@ -2176,21 +1490,21 @@ class DemoGenerator:
             created_by_id=actor.pk,
             created_at=at,
         )
-        plan["venues"].append(venue)
-        plan["events"].append((at, Kind.VENUE_ADDED, actor, {"venue": venue}))
+        plan.venues.append(venue)
+        plan.record(at, actor, events.venue_added, venue=venue)
         if not name.startswith(("Residence", "Private")) and self.chance(0.5):
-            self.identifier_event(plan, case, self.business_spec(name), at, actor)
+            self.add_identifier(plan, actor, at, self.business_spec(name))
         if self.chance(0.4):
-            self.identifier_event(plan, case, address, at, actor)
+            self.add_identifier(plan, actor, at, address)
 
-    def add_notes(self, case, plan, actor):
+    def add_notes(self, plan, actor):
+        opened_at = plan.case.opened_at
         for _ in range(self.rng.choice([0, 1, 1, 2, 2, 3, 4])):
-            at = case.opened_at + (plan["work_ends"] - case.opened_at) * self.rng.random()
-            note = Note(
-                case=case, author_id=actor.pk, text=self.rng.choice(NOTE_TEXTS), created_at=at
-            )
-            plan["notes"].append(note)
-            plan["events"].append((at, Kind.NOTE_ADDED, actor, {"note": note}))
+            at = opened_at + (plan.work_ends - opened_at) * self.rng.random()
+            text = self.rng.choice(data.NOTE_TEXTS)
+            note = Note(case=plan.case, author_id=actor.pk, text=text, created_at=at)
+            plan.notes.append(note)
+            plan.record(at, actor, events.note_added, note=note)
 
     def referral_organisation(self, kind, sketch, victims):
         rng = self.rng
@@ -2203,88 +1517,75 @@ class DemoGenerator:
                 return self.partner_organisation
             return state_unit
         if any(victim.is_minor for victim in victims) and self.chance(0.6):
-            return self.organisations[MINORS_REFERRAL]
+            return self.organisations[data.MINORS_REFERRAL]
         if any(victim.citizenship not in ("", "US") for victim in victims) and self.chance(0.4):
-            return self.organisations[FOREIGN_VICTIM_REFERRALS.pick(rng)]
-        return self.organisations[SERVICE_REFERRALS.pick(rng)]
+            return self.organisations[data.FOREIGN_VICTIM_REFERRALS.pick(rng)]
+        return self.organisations[data.SERVICE_REFERRALS.pick(rng)]
 
-    def add_referrals(self, case, plan, worker, sketch, victims):
+    def add_referrals(self, plan, worker, victims):
         rng = self.rng
-        for sent_at, kind in sketch.referral_plan:
-            organisation = self.referral_organisation(kind, sketch, victims)
+        for sent_at, kind in plan.sketch.referral_plan:
+            organisation = self.referral_organisation(kind, plan.sketch, victims)
             law_enforcement = kind == "law_enforcement"
             due_at = None
             if law_enforcement:
                 # Forwarding rule: law enforcement hears of urgent cases within a day.
-                hours = 24 if case.priority >= Priority.HIGH else 72
+                hours = 24 if plan.case.priority >= Priority.HIGH else 72
                 due_at = sent_at + datetime.timedelta(hours=hours)
             referral = Referral(
-                case=case,
+                case=plan.case,
                 organisation_id=organisation.pk,
                 reason=(
                     Referral.Reason.LAW_ENFORCEMENT_REPORT
                     if law_enforcement
-                    else SERVICE_REFERRAL_REASONS.pick(rng)
+                    else data.SERVICE_REFERRAL_REASONS.pick(rng)
                 ),
                 sent_at=sent_at,
                 due_at=due_at,
                 shares_identities=self.chance(0.3 if law_enforcement else 0.6),
                 sent_by_id=worker.pk,
+                updated_at=sent_at,
             )
-            referral.updated_at = sent_at
-            plan["referrals"].append(referral)
-            plan["events"].append(
-                (
-                    sent_at,
-                    Kind.REFERRAL_SENT,
-                    worker,
-                    {
-                        "referral": referral,
-                        "organisation": organisation.pk,
-                        "reason": referral.reason,
-                        "shares_identities": referral.shares_identities,
-                    },
-                )
+            plan.referrals.append(referral)
+            plan.record(
+                sent_at,
+                worker,
+                events.referral_sent,
+                referral=referral,
+                organisation=organisation,
+                reason=referral.reason,
+                shares_identities=referral.shares_identities,
             )
             partner_actor = self.partner_user if organisation == self.partner_organisation else None
             responded_at = sent_at + self.lognormal_hours(40 if law_enforcement else 20, 0.9)
             if responded_at > self.latest:
                 continue
-            referral.status = REFERRAL_RESPONSES.pick(rng)
-            referral.responded_at = responded_at
-            referral.updated_at = responded_at
-            plan["events"].append(
-                (
-                    responded_at,
-                    Kind.REFERRAL_UPDATED,
-                    partner_actor,
-                    {
-                        "referral": referral,
-                        "previous": Referral.Status.SENT.value,
-                        "status": referral.status,
-                    },
-                )
+            referral.status = data.REFERRAL_RESPONSES.pick(rng)
+            referral.responded_at = referral.updated_at = responded_at
+            plan.record(
+                responded_at,
+                partner_actor,
+                events.referral_updated,
+                referral=referral,
+                fields=["status"],
+                previous=Referral.Status.SENT.value,
+                status=referral.status,
             )
             if law_enforcement and referral.status != Referral.Status.DECLINED:
-                self.add_outcomes(case, plan, referral, organisation, partner_actor or worker)
+                self.add_outcomes(plan, referral, organisation, partner_actor or worker)
 
-    def add_outcomes(self, case, plan, referral, organisation, actor):
+    def add_outcomes(self, plan, referral, organisation, actor):
         """The funnel: about half the accepted reports become investigations, a third of those
         lead to charges, and half of those to a conviction (when enough time has passed)."""
-        rng = self.rng
         at = referral.responded_at
-        for kind, probability, low_days, high_days in (
-            (Outcome.Kind.INVESTIGATION_OPENED, 0.5, 2, 60),
-            (Outcome.Kind.CHARGES_FILED, 0.35, 30, 300),
-            (Outcome.Kind.CONVICTION, 0.5, 90, 540),
-        ):
+        for kind, probability, low_days, high_days in data.OUTCOME_FUNNEL:
             if not self.chance(probability):
                 return
-            at = at + datetime.timedelta(days=rng.uniform(low_days, high_days))
+            at = at + datetime.timedelta(days=self.rng.uniform(low_days, high_days))
             if at > self.latest:
                 return
             outcome = Outcome(
-                case=case,
+                case=plan.case,
                 referral=referral,
                 kind=kind,
                 occurred_on=timezone.localtime(at).date(),
@@ -2292,12 +1593,12 @@ class DemoGenerator:
                 recorded_by_id=actor.pk,
                 recorded_at=at,
             )
-            plan["outcomes"].append(outcome)
-            plan["events"].append(
-                (
-                    at,
-                    Kind.OUTCOME_RECORDED,
-                    actor,
-                    {"outcome": outcome, "outcome_kind": kind.value, "referral": referral},
-                )
+            plan.outcomes.append(outcome)
+            plan.record(
+                at,
+                actor,
+                events.outcome_recorded,
+                outcome=outcome,
+                outcome_kind=kind.value,
+                referral=referral,
             )

@@ -220,6 +220,7 @@ def user_create(
     last_name="",
     team=None,
     organisation=None,
+    language="en",
     validate_password=True,
 ):
     """Create an account with exactly one role."""
@@ -232,6 +233,7 @@ def user_create(
         last_name=last_name,
         team=team,
         organisation=organisation,
+        language=language,
         # Staff roles may use the admin, within their permissions; partners use the API only.
         is_staff=role != Role.PARTNER,
         is_superuser=False,

@@ -11,11 +11,12 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from cases import demo, identifiers, services, workflow
+from cases import demo, demo_data, identifiers, services, workflow
 from cases.models import (
     Case,
     CaseEvent,
     CaseReferenceCounter,
+    ClosingReason,
     Identifier,
     Note,
     Outcome,
@@ -23,7 +24,18 @@ from cases.models import (
     Referral,
     Venue,
 )
-from hotline.models import Call, Industry, PartnerOrganisation, Role, Tip, TraffickingType, User
+from hotline import services as hotline_services
+from hotline.models import (
+    Call,
+    Industry,
+    PartnerOrganisation,
+    Region,
+    Role,
+    Team,
+    Tip,
+    TraffickingType,
+    User,
+)
 
 TODAY = "2026-03-01"
 MIDNIGHT = timezone.make_aware(datetime.datetime(2026, 3, 1))
@@ -335,7 +347,7 @@ def test_phone_numbers_are_in_the_range_kept_for_fiction(seeded):
 
 def test_the_demo_partners_organisation_has_referred_cases(seeded):
     partner = User.objects.get(username="partner")
-    assert partner.organisation.name == demo.DEMO_PARTNER_ORGANISATION
+    assert partner.organisation.name == demo_data.DEMO_PARTNER_ORGANISATION
     assert partner.organisation.is_law_enforcement
     assert Referral.objects.filter(organisation=partner.organisation).exists()
 
@@ -444,6 +456,16 @@ def test_tips_that_cases_came_from_are_marked_linked(seeded):
             assert tip.call_id is None or tip.call_id in call_ids
 
 
+def test_duplicate_tips_point_at_an_original(db):
+    seed_demo("--calls=5000", "--cases=10")
+    duplicates = Tip.objects.filter(triage_state=Tip.TriageState.DUPLICATE)
+    assert duplicates.exists()
+    assert not duplicates.filter(duplicate_of__triage_state=Tip.TriageState.DUPLICATE).exists()
+    for tip in duplicates.select_related("duplicate_of"):
+        assert tip.duplicate_of.received_at <= tip.received_at
+        assert tip.duplicate_of.region_id == tip.region_id
+
+
 def test_victims_have_demographics_and_perpetrators_have_roles(seeded):
     victims = Party.objects.filter(role__in=Party.VICTIM_ROLES)
     assert victims.exclude(age_band=Party.AgeBand.UNKNOWN).exists()
@@ -457,11 +479,18 @@ def test_victims_have_demographics_and_perpetrators_have_roles(seeded):
 
 def test_it_creates_the_demo_accounts_and_prints_them(db):
     out = seed_demo(verbosity=1, quiet=True)
-    for account in demo.DEMO_ACCOUNTS:
+    rows = account_rows(out)
+    for account in demo_data.DEMO_ACCOUNTS:
         user = User.objects.get(username=account.username)
         assert user.role == Role(account.role)
         assert user.check_password(account.password)
-        assert account.password in out
+        assert user.language == account.language
+        assert rows[account.username].split() == [
+            account.role,
+            account.username,
+            account.password,
+        ]
+    assert "existed already" not in out
     assert "calls:" not in out  # --quiet leaves out the progress, not the accounts
     teams = set(User.objects.filter(team__isnull=False).values_list("team__name", flat=True))
     assert len(teams) >= 2
@@ -488,16 +517,71 @@ def test_it_refuses_a_database_that_already_has_data(seeded):
     assert Case.objects.count() == 40
 
 
-def test_with_if_empty_it_keeps_the_data_and_makes_sure_of_the_accounts(seeded):
+def test_with_if_empty_it_keeps_the_data_and_the_accounts_as_they_are(seeded):
     advocate = User.objects.get(username="advocate")
     advocate.set_password("someone-changed-it-99")
     advocate.save()
+    User.objects.filter(username="kim").update(username="kim-who-left")
     out = seed_demo("--if-empty", verbosity=1)
     assert "demo data already present" in out
-    assert "advocate-demo-2026" in out
     assert Case.objects.count() == 40
     assert Call.objects.count() == 300
-    assert User.objects.get(username="advocate").check_password("advocate-demo-2026")
+    assert User.objects.get(username="advocate").check_password("someone-changed-it-99")
+    assert User.objects.get(username="kim").check_password("advocate-demo-2026")
+    rows = account_rows(out)
+    assert "advocate-demo-2026" in rows["kim"]
+    assert "password was left as it was" not in rows["kim"]
+    assert "existed already: its password was left as it was" in rows["advocate"]
+
+
+def account_rows(out):
+    """The lines of the printed account table, by username."""
+    usernames = {account.username for account in demo_data.DEMO_ACCOUNTS}
+    words = [(line.split()[1:2], line) for line in out.splitlines()]
+    return {found[0]: line for found, line in words if found and found[0] in usernames}
+
+
+def admin_of_a_real_hotline():
+    """An account called admin that is not the demo's: another password, team and role."""
+    team = Team.objects.create(name="Operations")
+    user = hotline_services.user_create(
+        username="admin",
+        password="a-real-hotline-admin-31",
+        role=Role.SUPERVISOR,
+        team=team,
+        email="it@hotline.example.net",
+        first_name="Robin",
+    )
+    return User.objects.get(pk=user.pk)
+
+
+def assert_left_as_it_was(before):
+    after = User.objects.get(pk=before.pk)
+    assert after.check_password("a-real-hotline-admin-31")
+    assert not after.check_password("admin-demo-2026")
+    assert after.password == before.password
+    assert after.role == Role.SUPERVISOR
+    assert set(after.groups.all()) == set(before.groups.all())
+    fields = ["team_id", "organisation_id", "is_staff", "is_superuser", "is_active"]
+    fields += ["email", "first_name", "last_name", "language"]
+    for name in fields:
+        assert getattr(after, name) == getattr(before, name), name
+
+
+def test_a_fresh_seed_leaves_an_existing_account_as_it_was(db):
+    before = admin_of_a_real_hotline()
+    out = seed_demo(verbosity=1, quiet=True)
+    assert Case.objects.count() == 40
+    assert_left_as_it_was(before)
+    assert "existed already: its password was left as it was" in account_rows(out)["admin"]
+    assert User.objects.get(username="supervisor").check_password("supervisor-demo-2026")
+
+
+def test_if_empty_leaves_an_existing_account_as_it_was(seeded):
+    User.objects.get(username="admin").delete()
+    before = admin_of_a_real_hotline()
+    seed_demo("--if-empty", verbosity=1)
+    assert_left_as_it_was(before)
 
 
 def test_with_if_empty_it_seeds_an_empty_database(db):
@@ -510,3 +594,74 @@ def test_a_seeded_case_can_be_worked_through_the_services(seeded):
     case = Case.objects.filter(status=workflow.Status.CLOSED).first()
     case = services.case_status_change(actor=advocate, case=case, status=workflow.Status.ACTIVE)
     assert case.status == workflow.Status.ACTIVE
+
+
+def event_shapes(events):
+    """The key sets of the events' data, by kind."""
+    shapes = defaultdict(set)
+    for kind, data in events.values_list("kind", "data"):
+        shapes[kind].add(tuple(sorted(data)))
+    return shapes
+
+
+def work_a_case_through_the_services(actor, colleague):
+    """Everything seed_demo puts on a timeline, done once the way an advocate does it."""
+    texas = Region.objects.get(code="US-TX")
+    massage = Industry.objects.get(code="illicit_massage_health_beauty")
+    call = hotline_services.call_log(
+        advocate=actor,
+        channel=Call.Channel.PHONE,
+        caller_type=Call.CallerType.COMMUNITY_MEMBER,
+        reason=Call.Reason.TRAFFICKING_TIP,
+        started_at=MIDNIGHT - datetime.timedelta(hours=3),
+        region=texas,
+        tip={"observed": "Women live at a spa and never leave alone.", "industry": massage},
+    )
+    services.identifier_add(actor=actor, kind="phone", value="(202) 555-0143", tip=call.tip)
+    case = services.case_open_from_tip(actor=actor, tip=call.tip, assignee=actor)
+    case = services.case_status_change(actor=actor, case=case, status=workflow.Status.ACTIVE)
+    case = services.case_assign(actor=actor, case=case, assignee=colleague)
+    case = services.case_update(actor=actor, case=case, priority=case.priority + 1)
+    victim = services.party_add(actor=actor, case=case, role=Party.Role.POTENTIAL_VICTIM)
+    services.identifier_add(
+        actor=actor, case=case, party=victim, kind="email", value="someone@example.com"
+    )
+    services.venue_add(actor=actor, case=case, name="Golden Lotus Spa", industry=massage)
+    services.note_add(actor=actor, case=case, text="Safety planning discussed.")
+    task_force = PartnerOrganisation.objects.get(name=demo_data.DEMO_PARTNER_ORGANISATION)
+    referral = services.referral_send(
+        actor=actor,
+        case=case,
+        organisation=task_force,
+        reason=Referral.Reason.LAW_ENFORCEMENT_REPORT,
+    )
+    referral = services.referral_respond(
+        actor=actor, referral=referral, status=Referral.Status.ACCEPTED
+    )
+    services.outcome_record(
+        actor=actor,
+        case=case,
+        referral=referral,
+        kind=Outcome.Kind.INVESTIGATION_OPENED,
+        occurred_on=MIDNIGHT.date() - datetime.timedelta(days=1),
+    )
+    services.case_status_change(
+        actor=actor,
+        case=case,
+        status=workflow.Status.CLOSED_REFERRED,
+        closing_reason=ClosingReason.REFERRED_TO_LAW_ENFORCEMENT,
+    )
+
+
+def test_seeded_events_have_the_keys_the_services_write(seeded):
+    seeded_shapes = event_shapes(CaseEvent.objects.all())
+    seeded_ids = list(CaseEvent.objects.values_list("pk", flat=True))
+    work_a_case_through_the_services(
+        User.objects.get(username="advocate"), User.objects.get(username="kim")
+    )
+    service_shapes = event_shapes(CaseEvent.objects.exclude(pk__in=seeded_ids))
+    # Kind by kind, the same key sets; identifier_added has two (found in a tip, or not).
+    # A kind the seed starts writing needs its service call above.
+    assert set(seeded_shapes) == set(service_shapes)
+    for kind, shapes in seeded_shapes.items():
+        assert shapes == service_shapes[kind], kind

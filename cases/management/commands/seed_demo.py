@@ -50,7 +50,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="When data is already there, only make sure the demo accounts exist; exit 0.",
+            help="When data is already there, only create the demo accounts that are missing; "
+            "exit 0.",
         )
         parser.add_argument(
             "--quiet", action="store_true", help="No progress lines (the accounts still print)."
@@ -74,8 +75,8 @@ class Command(BaseCommand):
             if not options["if_empty"]:
                 raise CommandError(
                     "The database already has calls or cases; seed_demo only fills an empty "
-                    "database. Use --if-empty to keep the data and just ensure the demo "
-                    "accounts, or seed a fresh database."
+                    "database. Use --if-empty to keep the data and just create the demo "
+                    "accounts that are missing, or seed a fresh database."
                 )
             accounts = demo.accounts_ensure()
             if verbosity > 0:
@@ -84,7 +85,8 @@ class Command(BaseCommand):
             write = None if options["quiet"] or verbosity == 0 else self.stdout.write
             progress = demo.Progress(write)
             accounts = demo.accounts_ensure()
-            progress.say(f"accounts: {len(accounts)} ready")
+            created = sum(1 for _account, was_created in accounts if was_created)
+            progress.say(f"accounts: {created} created, {len(accounts) - created} already there")
             counts = demo.seed(
                 calls=options["calls"],
                 cases=options["cases"],
@@ -98,16 +100,18 @@ class Command(BaseCommand):
             self.write_accounts(accounts)
 
     def write_accounts(self, accounts):
-        rows = [("role", "username", "password")] + [
-            (account.role, account.username, account.password) for account in accounts
-        ]
-        widths = [max(len(row[column]) for row in rows) for column in range(3)]
+        """The demo accounts and their published passwords. An account that existed before was
+        left exactly as it was, password included, and the table says so."""
+        existed = "existed already: its password was left as it was"
+        noted = not all(created for _account, created in accounts)
+        rows = [("role", "username", "demo password") + (("note",) if noted else ())]
+        for account, created in accounts:
+            row = (account.role, account.username, account.password)
+            rows.append(row + (("" if created else existed,) if noted else ()))
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
         self.stdout.write("")
         for index, row in enumerate(rows):
-            self.stdout.write(
-                "  ".join(
-                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
-                ).rstrip()
-            )
+            cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            self.stdout.write("  ".join(cells).rstrip())
             if index == 0:
                 self.stdout.write("  ".join("-" * width for width in widths))
