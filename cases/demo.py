@@ -1141,7 +1141,7 @@ class DemoGenerator:
         closed = last_step is not None and last_step[1] in workflow.CLOSED_STATUSES
         closed_at = last_step[0] if closed else None
         status = last_step[1] if last_step else Status.NEW
-        priority = data.PRIORITY_FOR_URGENCY[sketch.urgency].pick(rng)
+        priority = data.PRIORITY_WEIGHTS_FOR_URGENCY[sketch.urgency].pick(rng)
         victim_count = data.VICTIM_COUNTS.pick(rng)
         if self.type_family(sketch.trafficking_type) == TraffickingType.SEX:
             victim_count = min(victim_count, 6)

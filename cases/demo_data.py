@@ -223,7 +223,7 @@ TYPE_FOR_FORM = {
 }
 
 CASE_SOURCES = Weighted({"call_tip": 72, "call": 10, "partner_tip": 10, "none": 8})
-PRIORITY_FOR_URGENCY = {
+PRIORITY_WEIGHTS_FOR_URGENCY = {
     Urgency.ROUTINE: Weighted({Priority.LOW: 22, Priority.NORMAL: 70, Priority.HIGH: 8}),
     Urgency.URGENT: Weighted({Priority.NORMAL: 25, Priority.HIGH: 65, Priority.CRITICAL: 10}),
     Urgency.IMMINENT_DANGER: Weighted({Priority.HIGH: 20, Priority.CRITICAL: 80}),
