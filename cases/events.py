@@ -116,3 +116,26 @@ def outcome_updated(*, outcome, outcome_kind, fields):
 
 def note_added(*, note):
     return Kind.NOTE_ADDED, {"note": _pk(note)}
+
+
+# What each kind of event is in the audit trail: the action, and which record it is about
+# (the key of its id in the event's data; None: the case itself).
+AUDIT = {
+    Kind.CREATED: ("create", "case", None),
+    Kind.UPDATED: ("update", "case", None),
+    Kind.STATUS_CHANGED: ("update", "case", None),
+    Kind.ASSIGNED: ("update", "case", None),
+    Kind.TIP_LINKED: ("update", "case", None),
+    Kind.CALL_LINKED: ("update", "case", None),
+    Kind.NOTE_ADDED: ("create", "note", "note"),
+    Kind.PARTY_ADDED: ("create", "party", "party"),
+    Kind.PARTY_UPDATED: ("update", "party", "party"),
+    Kind.IDENTIFIER_ADDED: ("create", "identifier", "identifier"),
+    Kind.IDENTIFIER_UPDATED: ("update", "identifier", "identifier"),
+    Kind.VENUE_ADDED: ("create", "venue", "venue"),
+    Kind.VENUE_UPDATED: ("update", "venue", "venue"),
+    Kind.REFERRAL_SENT: ("create", "referral", "referral"),
+    Kind.REFERRAL_UPDATED: ("update", "referral", "referral"),
+    Kind.OUTCOME_RECORDED: ("create", "outcome", "outcome"),
+    Kind.OUTCOME_UPDATED: ("update", "outcome", "outcome"),
+}

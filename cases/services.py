@@ -23,6 +23,7 @@ from cases.models import (
     Referral,
     Venue,
 )
+from hotline.audit import audit_record
 from hotline.models import Code, Tip, TraffickingType, Urgency
 from hotline.selectors import is_assignable
 from hotline.services import CLOSED_TIP_STATES, choice, record_update, tip_mark_linked
@@ -65,8 +66,17 @@ class CaseChanged(Exception):
 
 
 def event_record(*, case, actor, event):
-    """Append `event`, a (kind, data) pair from cases/events.py, to the case's timeline."""
+    """Append `event`, a (kind, data) pair from cases/events.py, to the case's timeline, and
+    the write it records to the audit trail."""
     kind, data = event
+    action, object_kind, id_key = events.AUDIT[kind]
+    audit_record(
+        action=action,
+        object_kind=object_kind,
+        object_id=case.pk if id_key is None else data[id_key],
+        case_id=case.pk,
+        user=actor,
+    )
     return CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data)
 
 

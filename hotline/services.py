@@ -9,7 +9,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.models import Call, Code, Role, Tip, TraffickingType, Urgency, User, WorkerHeartbeat
+from hotline.audit import audit_record
+from hotline.models import (
+    AuditAction,
+    Call,
+    Code,
+    Role,
+    Tip,
+    TraffickingType,
+    Urgency,
+    User,
+    WorkerHeartbeat,
+)
 
 TRIAGE_DECISIONS = {Tip.TriageState.TRIAGED, Tip.TriageState.DUPLICATE, Tip.TriageState.NO_ACTION}
 CLOSED_TIP_STATES = {Tip.TriageState.DUPLICATE, Tip.TriageState.NO_ACTION}
@@ -90,6 +101,7 @@ def call_log(
             urgency=urgency,
         )
     )
+    audit_record(action=AuditAction.CREATE, object_kind="call", object_id=call.pk, user=advocate)
     if tip is not None:
         tip_fields = {"urgency": urgency, "region": region, **tip}
         tip_submit(source=Tip.Source.CALL, call=call, submitted_by=advocate, **tip_fields)
@@ -134,6 +146,7 @@ def tip_submit(
         )
     )
     tip.indicators.set(indicators)
+    audit_record(action=AuditAction.CREATE, object_kind="tip", object_id=tip.pk, user=submitted_by)
     return tip
 
 
@@ -141,7 +154,8 @@ def tip_submit(
 def call_update(*, actor, call, **changes):
     """Correct what was recorded about a call."""
     call = Call.objects.select_for_update().get(pk=call.pk)
-    record_update(call, changes, CALL_CORRECTABLE)
+    if record_update(call, changes, CALL_CORRECTABLE):
+        audit_record(action=AuditAction.UPDATE, object_kind="call", object_id=call.pk, user=actor)
     return call
 
 
@@ -149,9 +163,11 @@ def call_update(*, actor, call, **changes):
 def tip_update(*, actor, tip, indicators=None, **changes):
     """Correct what was recorded about a tip; triage has its own service."""
     tip = Tip.objects.select_for_update().get(pk=tip.pk)
-    record_update(tip, changes, TIP_CORRECTABLE)
+    changed = record_update(tip, changes, TIP_CORRECTABLE)
     if indicators is not None:
         tip.indicators.set(_ilo_indicators(indicators))
+    if changed or indicators is not None:
+        audit_record(action=AuditAction.UPDATE, object_kind="tip", object_id=tip.pk, user=actor)
     return tip
 
 
@@ -193,6 +209,7 @@ def tip_triage(*, actor, tip, state, reason="", duplicate_of=None):
     tip.triaged_by = actor
     tip.triaged_at = timezone.now()
     tip.save()
+    audit_record(action=AuditAction.UPDATE, object_kind="tip", object_id=tip.pk, user=actor)
     return tip
 
 
@@ -206,6 +223,7 @@ def tip_mark_linked(*, actor, tip):
         updated_at=timezone.now(),
     )
     tip.refresh_from_db()
+    audit_record(action=AuditAction.UPDATE, object_kind="tip", object_id=tip.pk, user=actor)
     return tip
 
 
@@ -249,6 +267,7 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     user.groups.set([Group.objects.get(name=role.value)])
+    audit_record(action=AuditAction.CREATE, object_kind="user", object_id=user.pk)
     return user
 
 
@@ -276,6 +295,7 @@ def user_role_set(*, actor, user, role, team=None, organisation=None):
     user.full_clean(exclude=["password"])
     user.save(update_fields=["team", "organisation", "is_staff"])
     user.groups.set([Group.objects.get(name=role.value)])
+    audit_record(action=AuditAction.UPDATE, object_kind="user", object_id=user.pk, user=actor)
     return User.objects.get(pk=user.pk)
 
 
@@ -285,7 +305,8 @@ def user_update(*, actor, user, **changes):
     user = User.objects.select_for_update().get(pk=user.pk)
     if changes.get("team") is not None and user.organisation_id is not None:
         raise ValidationError({"team": "Partner accounts are not on a hotline team."})
-    record_update(user, changes, USER_CORRECTABLE)
+    if record_update(user, changes, USER_CORRECTABLE):
+        audit_record(action=AuditAction.UPDATE, object_kind="user", object_id=user.pk, user=actor)
     return user
 
 

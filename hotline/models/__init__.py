@@ -1,9 +1,12 @@
+from hotline.models.audit import AuditAction, AuditEntry
 from hotline.models.intake import Call, Tip, TraffickingType, Urgency
 from hotline.models.operations import WorkerHeartbeat
 from hotline.models.people import PartnerOrganisation, Role, Team, User
 from hotline.models.reference import Code, Industry, Region
 
 __all__ = [
+    "AuditAction",
+    "AuditEntry",
     "Call",
     "Code",
     "Industry",

@@ -1,0 +1,117 @@
+"""Writing the audit trail.
+
+Every read of a case, party or identifier, every write and every sign-in is one AuditEntry.
+Who, from where and in which request come from the request being served (set by
+RequestContextMiddleware); outside a request (a task, a command) they are empty.
+"""
+
+import contextvars
+import uuid
+
+from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from hotline.models import AuditAction, AuditEntry, User
+
+_current_request = contextvars.ContextVar("hotline_current_request", default=None)
+
+
+def request_begin(request):
+    request.request_id = uuid.uuid4().hex
+    return _current_request.set(request)
+
+
+def request_end(token):
+    _current_request.reset(token)
+
+
+def current_request():
+    return _current_request.get()
+
+
+def client_ip(request):
+    # REMOTE_ADDR is the peer that connected. Behind a reverse proxy that is the proxy; the
+    # proxy's own logs then join the request id (sent back as X-Request-ID) to the client.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (also sent back as X-Request-ID) and makes the request known to
+    the audit trail while it is served."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = request_begin(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_end(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+_FROM_REQUEST = object()
+
+
+def audit_record(
+    *,
+    action,
+    object_kind="",
+    object_id=None,
+    object_ids=(),
+    case_id=None,
+    user=_FROM_REQUEST,
+):
+    """Append one row to the audit trail. `user` defaults to the signed-in user of the
+    request being served."""
+    request = current_request()
+    if user is _FROM_REQUEST:
+        user = getattr(request, "user", None)
+    if user is not None and not user.is_authenticated:
+        user = None
+    return AuditEntry.objects.create(
+        user=user,
+        action=action,
+        object_kind=object_kind,
+        object_id=object_id,
+        object_ids=[int(pk) for pk in object_ids],
+        case_id=case_id,
+        request_id=getattr(request, "request_id", ""),
+        ip=client_ip(request) if request is not None else None,
+    )
+
+
+def audit_view(obj, *, case_id=None):
+    """Record that one record was read (a detail page, an API retrieve)."""
+    kind = obj._meta.model_name
+    if case_id is None:
+        case_id = obj.pk if kind == "case" else getattr(obj, "case_id", None)
+    return audit_record(
+        action=AuditAction.VIEW, object_kind=kind, object_id=obj.pk, case_id=case_id
+    )
+
+
+def audit_list(kind, ids, *, action=AuditAction.LIST):
+    """Record which records a list page, an API list or an export returned."""
+    return audit_record(action=action, object_kind=kind, object_ids=list(ids))
+
+
+@receiver(user_logged_in, dispatch_uid="hotline.audit.login")
+def _login(sender, request, user, **kwargs):
+    audit_record(action=AuditAction.LOGIN, user=user)
+
+
+@receiver(user_logged_out, dispatch_uid="hotline.audit.logout")
+def _logout(sender, request, user, **kwargs):
+    audit_record(action=AuditAction.LOGOUT, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="hotline.audit.login_failed")
+def _login_failed(sender, credentials, request=None, **kwargs):
+    # The typed username is not stored (people type passwords into it); the account it names,
+    # if there is one, is, so that attacks on an account show up in its trail.
+    username = (credentials or {}).get("username")
+    user = User.objects.filter(username=username).first() if username else None
+    audit_record(action=AuditAction.LOGIN_FAILED, user=user)
