@@ -22,13 +22,17 @@ COPY . .
 # Editable, so the code runs from /app, where settings find templates/ and static/.
 RUN pip install --no-deps -e .
 
-# Settings refuse to load without a SECRET_KEY when DEBUG is off. This one exists only for this
-# step and is not kept in the image's environment; the real key comes from the deployment.
+# Settings refuse to load without their keys when DEBUG is off. These exist only for this step
+# (collectstatic reads no data) and are not kept in the image; the real keys come from the
+# deployment.
 RUN mkdir -p var \
  && DEBUG=0 SECRET_KEY=build-only-collectstatic-key-never-used-to-sign-anything \
+      HOTLINE_ENCRYPTION_KEYS=YnVpbGQtb25seS1jb2xsZWN0c3RhdGljLWtleS0zMmI= \
+      HOTLINE_HASH_KEY=build-only-collectstatic-hash-key-never-used \
       python manage.py collectstatic --noinput --verbosity 0 \
  && chown -R hotline:hotline var
 
 USER hotline
 EXPOSE 8000
+# gunicorn.conf.py (read from /app) keeps query strings and referrers out of the access log.
 CMD ["gunicorn", "hotline.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

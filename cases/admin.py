@@ -14,9 +14,8 @@ from contextlib import contextmanager
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
-from cases import identifiers, services, workflow
+from cases import services, workflow
 from cases.models import (
     Case,
     CaseEvent,
@@ -28,6 +27,7 @@ from cases.models import (
     Referral,
     Venue,
 )
+from cases.selectors import identifier_term_filter
 from hotline.admin import (
     ReadOnlyAdmin,
     ServiceForm,
@@ -59,24 +59,6 @@ def conflicts_shown_as_errors():
 def join_labels(statuses):
     labels = [status.label.lower() for status in Status if status in statuses]
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
-
-
-def identifier_match(term):
-    """A filter on Identifier for `term` written any way: what it would be stored as, for each
-    kind (and platform) of identifier that can read it, so that a number searched as
-    (555) 123-4567 finds +15551234567. Each alternative names kind, platform and normalised
-    form, the columns of identifier_match_idx. None when no kind can read the term."""
-    term, match = term.strip(), None
-    for kind in Identifier.Kind if term else ():
-        platforms = Identifier.Platform.values if kind == Identifier.Kind.HANDLE else [""]
-        for platform in platforms:
-            try:
-                normalised = identifiers.normalise(kind, term, platform)
-            except ValidationError:
-                continue
-            alternative = Q(kind=kind, platform=platform, normalised=normalised)
-            match = alternative if match is None else match | alternative
-    return match
 
 
 # --- The case ---------------------------------------------------------------------------------
@@ -485,7 +467,7 @@ class CaseAdmin(WritesThroughServices, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        match = identifier_match(search_term)
+        match = identifier_term_filter(search_term)
         if match is not None:
             # A subquery, not a join: one row per case, however many identifiers match.
             holders = Identifier.objects.filter(match).values("case")
@@ -557,7 +539,8 @@ class PartyAdmin(CaseRowAdmin):
         "citizenship",
     ]
     list_filter = ["role", "kind", "age_band", "gender", "is_minor"]
-    search_fields = ["case__reference", "name", "aliases"]
+    # Names are encrypted at rest, so they cannot be searched in the database.
+    search_fields = ["case__reference"]
     ordering = ["-pk"]
     show_full_result_count = False
 
@@ -571,7 +554,8 @@ class IdentifierAdmin(CaseRowAdmin):
     list_display = ["normalised", "kind", "platform", "value", "case", "tip", "party"]
     list_filter = ["kind", "platform"]
     list_select_related = ["case", "tip", "party"]
-    search_fields = ["normalised", "value", "case__reference", "tip__reference"]
+    # Values are encrypted: identifiers are found by the hash of their normalised form.
+    search_fields = ["case__reference", "tip__reference"]
     search_help_text = (
         "Search by identifier, written any way (a phone number with or without its country "
         "code, say), or by case or tip reference."
@@ -581,7 +565,7 @@ class IdentifierAdmin(CaseRowAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        match = identifier_match(search_term)
+        match = identifier_term_filter(search_term)
         if match is not None:
             found |= queryset.filter(match)
         return found, may_have_duplicates

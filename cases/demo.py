@@ -1280,10 +1280,10 @@ class DemoGenerator:
             kind=spec.kind,
             platform=spec.platform,
             value=value,
-            normalised=normalised,
             created_by_id=actor.pk,
             created_at=at,
         )
+        identifier.set_normalised(normalised)
         plan.identifiers.append(identifier)
         plan.record(
             at,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
+from hotline.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField, keyed_hash
 from hotline.db import choices_constraint
 from hotline.models import TraffickingType
 from hotline.validators import validate_country_code
@@ -235,9 +236,11 @@ class Party(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PERSON)
     role = models.CharField(max_length=20, choices=Role.choices)
-    name = models.CharField(max_length=200, blank=True)
-    aliases = models.CharField(max_length=300, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
+    # Who a person is, encrypted at rest (hotline/crypto.py); their role and demographics stay
+    # plain, for statistics.
+    name = EncryptedCharField(max_length=200, blank=True)
+    aliases = EncryptedCharField(max_length=300, blank=True)
+    date_of_birth = EncryptedDateField(null=True, blank=True)
     age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
     gender = models.CharField(max_length=24, choices=Gender.choices, default=Gender.UNKNOWN)
     is_minor = models.BooleanField(null=True, blank=True, help_text="Empty when not known.")
@@ -247,7 +250,7 @@ class Party(models.Model):
         validators=[validate_country_code],
         help_text="ISO 3166-1 alpha-2 country code.",
     )
-    description = models.TextField(blank=True)
+    description = EncryptedTextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -339,8 +342,11 @@ class Identifier(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     platform = models.CharField(max_length=12, choices=Platform.choices, blank=True)
-    value = models.CharField(max_length=300)
-    normalised = models.CharField(max_length=300)
+    # What was typed and its normalised form are encrypted at rest; matching compares
+    # value_hash, a keyed hash of the normalised form, so it never decrypts in a query.
+    value = EncryptedCharField(max_length=300)
+    normalised = EncryptedCharField(max_length=300)
+    value_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -365,32 +371,20 @@ class Identifier(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=~Q(normalised=""),
-                name="cases_identifier_normalised_not_empty",
-                violation_error_message=_("This identifier has nothing in it that can be matched."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="phone") | Q(normalised__regex=r"^\+[1-9][0-9]{6,14}$"),
-                name="cases_identifier_phone_is_e164",
+                condition=Q(value_hash__regex=r"^[0-9a-f]{64}$"),
+                name="cases_identifier_hash_of_normalised_value",
                 violation_error_message=_(
-                    "A phone number is stored in E.164 form, such as +12025550143."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="email") | Q(normalised__regex=r"^[^@A-Z\s]+@[^@A-Z\s]+$"),
-                name="cases_identifier_email_is_lower_case_address",
-                violation_error_message=_(
-                    "An e-mail address is stored in lower case, such as name@example.org."
+                    "An identifier is stored with the keyed hash of its normalised value."
                 ),
             ),
             models.UniqueConstraint(
-                fields=["case", "kind", "platform", "normalised"],
+                fields=["case", "kind", "platform", "value_hash"],
                 condition=Q(case__isnull=False),
                 name="cases_identifier_once_per_case",
                 violation_error_message=_("This case already has this identifier."),
             ),
             models.UniqueConstraint(
-                fields=["tip", "kind", "platform", "normalised"],
+                fields=["tip", "kind", "platform", "value_hash"],
                 condition=Q(tip__isnull=False),
                 name="cases_identifier_once_per_tip",
                 violation_error_message=_("This tip already has this identifier."),
@@ -398,11 +392,16 @@ class Identifier(models.Model):
         ]
         indexes = [
             # Matching: every record with the same normalised value.
-            models.Index(fields=["kind", "platform", "normalised"], name="identifier_match_idx")
+            models.Index(fields=["kind", "platform", "value_hash"], name="identifier_match_idx")
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.normalised}"
+
+    def set_normalised(self, normalised):
+        """Set the normalised value and the hash that matching compares, together."""
+        self.normalised = normalised
+        self.value_hash = keyed_hash(normalised)
 
 
 class Venue(models.Model):

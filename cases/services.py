@@ -237,9 +237,9 @@ def case_link_tip(*, actor, case, tip):
         return case
     case.tips.add(tip)
     event_record(case=case, actor=actor, event=events.tip_linked(tip=tip))
-    on_case = set(case.identifiers.values_list("kind", "platform", "normalised"))
+    on_case = set(case.identifiers.values_list("kind", "platform", "value_hash"))
     for mentioned in tip.identifiers.order_by("pk"):
-        key = (mentioned.kind, mentioned.platform, mentioned.normalised)
+        key = (mentioned.kind, mentioned.platform, mentioned.value_hash)
         if key in on_case:
             continue
         if mentioned.case_id is None:
@@ -253,6 +253,7 @@ def case_link_tip(*, actor, case, tip):
                 platform=mentioned.platform,
                 value=mentioned.value,
                 normalised=mentioned.normalised,
+                value_hash=mentioned.value_hash,
                 created_by=actor,
             )
         on_case.add(key)
@@ -500,7 +501,7 @@ def _check_identifier_free(identifier, owners):
             **{field: owner},
             kind=identifier.kind,
             platform=identifier.platform,
-            normalised=identifier.normalised,
+            value_hash=identifier.value_hash,
         ).exclude(pk=identifier.pk)
         if clash.exists():
             raise ValidationError(
@@ -543,9 +544,9 @@ def identifier_add(*, actor, kind, value, platform="", case=None, tip=None, part
         kind=kind,
         platform=platform,
         value=str(value).strip(),
-        normalised=_normalised_or_error(kind, value, platform),
         created_by=actor,
     )
+    identifier.set_normalised(_normalised_or_error(kind, value, platform))
     _save_identifier(identifier, [(case, "case"), (tip, "tip")])
     if case is not None:
         event_record(
@@ -575,8 +576,8 @@ def identifier_update(*, actor, identifier, value=None, platform=None, party=_UN
         changed.append("party")
     if not changed:
         return identifier
-    identifier.normalised = _normalised_or_error(
-        identifier.kind, identifier.value, identifier.platform
+    identifier.set_normalised(
+        _normalised_or_error(identifier.kind, identifier.value, identifier.platform)
     )
     _save_identifier(identifier, [(identifier.case, "case"), (identifier.tip, "tip")])
     if identifier.case_id is not None:

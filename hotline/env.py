@@ -5,6 +5,7 @@ message that says which variable to fix, instead of running with a silently wron
 """
 
 import os
+import re
 import zoneinfo
 from urllib.parse import urlparse
 
@@ -45,7 +46,7 @@ def env_bool(name, default, *, environ=None):
     )
 
 
-def env_int(name, default, *, minimum=None, environ=None):
+def env_int(name, default, *, minimum=None, maximum=None, environ=None):
     value = _raw(name, environ)
     if value is None:
         return default
@@ -55,6 +56,8 @@ def env_int(name, default, *, minimum=None, environ=None):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {number}.")
     return number
 
 
@@ -164,3 +167,24 @@ def env_choice(name, default, choices, *, environ=None):
     if normalised not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     return normalised
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def env_proxy_ssl_header(name, *, environ=None):
+    """The header an HTTPS reverse proxy sets to say the client's request was HTTPS, as Django's
+    SECURE_PROXY_SSL_HEADER: `X-Forwarded-Proto` (meaning `X-Forwarded-Proto: https`) or
+    `Name=value` for a proxy that uses another value. None when unset."""
+    value = _raw(name, environ)
+    if value is None:
+        return None
+    header, separator, expected = (part.strip() for part in value.partition("="))
+    if not separator:
+        expected = "https"
+    if not _HEADER_NAME.fullmatch(header) or not expected or any(c.isspace() for c in expected):
+        raise ImproperlyConfigured(
+            f"{name} must be a header name such as X-Forwarded-Proto, or Name=value such as "
+            f"X-Forwarded-Ssl=on, not {value!r}."
+        )
+    return ("HTTP_" + header.upper().replace("-", "_"), expected)

@@ -3,9 +3,11 @@
 A missing or malformed value stops start-up with a message naming the variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import phonenumbers
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from hotline.env import (
@@ -16,9 +18,11 @@ from hotline.env import (
     env_int,
     env_list,
     env_origins,
+    env_proxy_ssl_header,
     env_str,
     env_timezone,
 )
+from hotline.keys import development_key, env_fernet_keys, env_hash_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -51,19 +55,33 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Right after SecurityMiddleware, so that every response below it gets the policy: static
+    # files, redirects, error pages.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sets request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "hotline.audit.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sends a signed-in person who still owes a second factor to set it up or to enter it.
+    "hotline.accounts.TwoFactorMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hotline.urls"
@@ -81,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "hotline.accounts.session_timeout",
             ],
         },
     },
@@ -92,12 +111,61 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Accounts: passwords, lockout, idle sessions, two-factor (docs/security.md) ---------------
+
+# Argon2 for every new or changed password. The others stay so that a password stored with
+# one of them still works; it is re-hashed with Argon2 at its next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The lockout check comes first: a locked-out sign-in is refused before its password is tried.
+AUTHENTICATION_BACKENDS = [
+    "hotline.accounts.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lockout (django-axes): this many failed sign-ins for one username from one IP address lock
+# that pair for this many minutes. The failures are counted in the database, so every web
+# process sees the same count.
+HOTLINE_LOCKOUT_FAILURES = env_int("HOTLINE_LOCKOUT_FAILURES", 5, minimum=1, maximum=20)
+HOTLINE_LOCKOUT_MINUTES = env_int("HOTLINE_LOCKOUT_MINUTES", 30, minimum=1, maximum=1440)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = HOTLINE_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=HOTLINE_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The lock runs from the failure that set it; trying again while locked does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful sign-in forgets the earlier failures of that username and address.
+AXES_RESET_ON_SUCCESS = True
+# The peer address, the one the audit trail records; never a client-supplied X-Forwarded-For,
+# which would let an attacker pick a new address for every guess.
+AXES_CLIENT_IP_CALLABLE = "hotline.audit.client_ip"
+# Sign-ins and sign-outs are in the audit trail already (hotline.audit); no second log with
+# user agents and addresses.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "hotline.accounts.lockout_response"
+
+# Idle sessions end: each request renews the session for this many minutes, and the pages
+# warn two minutes before the end (static/js/session-timeout.js). Closing the browser ends
+# the session too, which matters on shared desks.
+HOTLINE_SESSION_IDLE_MINUTES = env_int("HOTLINE_SESSION_IDLE_MINUTES", 30, minimum=5, maximum=480)
+SESSION_COOKIE_AGE = HOTLINE_SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Two-factor sign-in (django-otp): an authenticator app (TOTP) with one-time backup codes.
+# Required for supervisors and administrators; hotline.accounts.TwoFactorMiddleware enforces it.
+OTP_TOTP_ISSUER = env_str("HOTLINE_OTP_ISSUER", "Hotline")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -152,17 +220,92 @@ if HOTLINE_DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
 # A worker heartbeat older than this makes /healthz report the workers as late.
 HOTLINE_HEARTBEAT_STALE_SECONDS = env_int("HOTLINE_HEARTBEAT_STALE_SECONDS", 300, minimum=60)
 
+# Identity fields (party names, dates of birth, identifier values) are encrypted at rest with
+# these Fernet keys, newest first; identifiers also carry a keyed hash (HMAC-SHA256 with
+# HOTLINE_HASH_KEY) so that they can be matched without decrypting. See docs/security.md.
+HOTLINE_ENCRYPTION_KEYS = env_fernet_keys(
+    "HOTLINE_ENCRYPTION_KEYS",
+    default=development_key(SECRET_KEY, "encryption") if DEBUG else None,
+)
+HOTLINE_HASH_KEY = env_hash_key(
+    "HOTLINE_HASH_KEY", default=development_key(SECRET_KEY, "hash") if DEBUG else None
+)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 
+# --- HTTPS and security headers (docs/security.md) ------------------------------------------
+
+# Whether people reach Hotline over HTTPS (directly or through an HTTPS reverse proxy). On by
+# default when DEBUG is off: plain-HTTP requests are redirected to HTTPS and the session and
+# CSRF cookies are sent over HTTPS only. Off only for a local plain-HTTP run (make stack).
+HOTLINE_HTTPS = env_bool("HOTLINE_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HOTLINE_HTTPS
+# The health report stays reachable over plain HTTP: the compose healthcheck calls the
+# container directly.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = HOTLINE_HTTPS
+CSRF_COOKIE_SECURE = HOTLINE_HTTPS
+# Behind an HTTPS reverse proxy: the header it sets on requests that came in over HTTPS. Set
+# it only when the proxy overwrites that header on every request.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("HOTLINE_PROXY_SSL_HEADER")
+# Sent on HTTPS responses only; browsers then refuse plain HTTP for this long.
+SECURE_HSTS_SECONDS = env_int("HOTLINE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HOTLINE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HOTLINE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every response: scripts and styles only from our own files (no
+# inline script, no inline style, no CDN), no framing, forms post only to this site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+    },
+}
+
+# --- Logging: stderr, personal data masked (hotline/logging.py) ------------------------------
+
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_personal_data": {"()": "hotline.logging.MaskPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers go: its e-mails to ADMINS (with request data) and its
+        # development console. Everything reaches the one masked handler above.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        # SQL with its parameters (names, numbers) is never logged, whatever LOG_LEVEL says.
+        "django.db.backends": {"level": "INFO"},
+        # django-axes reports each failure and lockout as a warning; its INFO lines repeat
+        # what the audit trail records.
+        "axes": {"level": "WARNING"},
+    },
 }
+# Error reports (the DEBUG page, or e-mails should anyone configure them) show no form data
+# and no local variables when DEBUG is off.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "hotline.logging.NoPersonalDataReporterFilter"
+# Celery keeps the handler above instead of installing its own, unmasked one.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

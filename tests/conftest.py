@@ -7,6 +7,7 @@ from django.db import connection
 from hotline import reference_data
 from hotline.models import Code, Industry, PartnerOrganisation, Region, Role, Team
 from hotline.services import user_create
+from tests.otp_helpers import _force_login_passes_two_factor  # noqa: F401 - a fixture
 
 PASSWORD = "correct-horse-battery-staple-42"
 

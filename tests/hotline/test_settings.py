@@ -1,5 +1,6 @@
 """Settings come from the environment only and refuse bad values, naming the variable."""
 
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +17,11 @@ GOOD_KEY = "k" * 50
 
 def load_settings(**variables):
     """Import the settings in a fresh interpreter with exactly these variables set."""
-    environ = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if key in {"PATH", "HOME", "LANG", "HOTLINE_ENCRYPTION_KEYS", "HOTLINE_HASH_KEY"}
+    }
     environ.update(variables)
     return subprocess.run(
         [
@@ -65,6 +70,20 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
             "soon",
             "HOTLINE_HEARTBEAT_STALE_SECONDS must be a whole",
         ),
+        ("HOTLINE_HTTPS", "sometimes", "HOTLINE_HTTPS must be a boolean"),
+        ("HOTLINE_HSTS_SECONDS", "a year", "HOTLINE_HSTS_SECONDS must be a whole number"),
+        ("HOTLINE_HSTS_SECONDS", "-1", "HOTLINE_HSTS_SECONDS must be at least 0"),
+        ("HOTLINE_HSTS_PRELOAD", "please", "HOTLINE_HSTS_PRELOAD must be a boolean"),
+        ("HOTLINE_HSTS_INCLUDE_SUBDOMAINS", "2", "HOTLINE_HSTS_INCLUDE_SUBDOMAINS must be a"),
+        ("HOTLINE_PROXY_SSL_HEADER", "X Forwarded Proto", "HOTLINE_PROXY_SSL_HEADER must be a"),
+        ("HOTLINE_PROXY_SSL_HEADER", "X-Forwarded-Proto=", "HOTLINE_PROXY_SSL_HEADER must be a"),
+        ("HOTLINE_LOCKOUT_FAILURES", "five", "HOTLINE_LOCKOUT_FAILURES must be a whole number"),
+        ("HOTLINE_LOCKOUT_FAILURES", "0", "HOTLINE_LOCKOUT_FAILURES must be at least 1"),
+        ("HOTLINE_LOCKOUT_FAILURES", "50", "HOTLINE_LOCKOUT_FAILURES must be at most 20"),
+        ("HOTLINE_LOCKOUT_MINUTES", "30m", "HOTLINE_LOCKOUT_MINUTES must be a whole number"),
+        ("HOTLINE_LOCKOUT_MINUTES", "0", "HOTLINE_LOCKOUT_MINUTES must be at least 1"),
+        ("HOTLINE_SESSION_IDLE_MINUTES", "1", "HOTLINE_SESSION_IDLE_MINUTES must be at least 5"),
+        ("HOTLINE_SESSION_IDLE_MINUTES", "600", "HOTLINE_SESSION_IDLE_MINUTES must be at most"),
     ],
 )
 def test_it_refuses_a_malformed_value_naming_the_variable(variable, value, message):
@@ -134,3 +153,125 @@ def test_without_a_broker_tasks_run_in_process(settings):
         assert app.conf.task_always_eager is True
     else:
         assert app.conf.task_always_eager is False
+
+
+def settings_values(*names, **variables):
+    """The values of these settings, imported in a fresh interpreter with these variables."""
+    keep = {"PATH", "HOME", "LANG", "HOTLINE_ENCRYPTION_KEYS", "HOTLINE_HASH_KEY"}
+    environ = {key: value for key, value in os.environ.items() if key in keep}
+    environ.update(variables)
+    code = (
+        "import json, hotline.settings as s; "
+        f"print(json.dumps({{name: getattr(s, name) for name in {list(names)!r}}}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+HTTPS_SETTINGS = (
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_REDIRECT_EXEMPT",
+)
+
+
+def test_with_debug_off_https_is_required_by_default():
+    values = settings_values(*HTTPS_SETTINGS, DEBUG="0", SECRET_KEY=GOOD_KEY)
+    assert values == {
+        "SECURE_SSL_REDIRECT": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+        "SECURE_PROXY_SSL_HEADER": None,
+        "SECURE_REDIRECT_EXEMPT": ["^healthz$"],
+    }
+
+
+def test_a_local_plain_http_run_turns_the_https_redirect_and_secure_cookies_off():
+    for variables in ({"DEBUG": "1"}, {"DEBUG": "0", "HOTLINE_HTTPS": "0"}):
+        values = settings_values(*HTTPS_SETTINGS, SECRET_KEY=GOOD_KEY, **variables)
+        assert values["SECURE_SSL_REDIRECT"] is False
+        assert values["SESSION_COOKIE_SECURE"] is values["CSRF_COOKIE_SECURE"] is False
+
+
+def test_the_https_settings_come_from_the_environment():
+    values = settings_values(
+        *HTTPS_SETTINGS,
+        DEBUG="0",
+        SECRET_KEY=GOOD_KEY,
+        HOTLINE_PROXY_SSL_HEADER="X-Forwarded-Proto",
+        HOTLINE_HSTS_SECONDS="600",
+        HOTLINE_HSTS_INCLUDE_SUBDOMAINS="no",
+        HOTLINE_HSTS_PRELOAD="off",
+    )
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["SECURE_HSTS_SECONDS"] == 600
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is values["SECURE_HSTS_PRELOAD"] is False
+
+
+def test_a_proxy_header_may_name_its_own_value():
+    header = env.env_proxy_ssl_header(
+        "HOTLINE_PROXY_SSL_HEADER", environ={"HOTLINE_PROXY_SSL_HEADER": "X-Forwarded-Ssl=on"}
+    )
+    assert header == ("HTTP_X_FORWARDED_SSL", "on")
+
+
+def test_lockout_and_idle_sessions_default_to_five_failures_thirty_minutes_and_thirty_minutes():
+    values = settings_values(
+        "AXES_FAILURE_LIMIT",
+        "AXES_COOLOFF_TIME",
+        "AXES_LOCKOUT_PARAMETERS",
+        "AXES_HANDLER",
+        "SESSION_COOKIE_AGE",
+        "SESSION_SAVE_EVERY_REQUEST",
+        DEBUG="0",
+        SECRET_KEY=GOOD_KEY,
+    )
+    assert values == {
+        "AXES_FAILURE_LIMIT": 5,
+        "AXES_COOLOFF_TIME": "0:30:00",
+        "AXES_LOCKOUT_PARAMETERS": [["username", "ip_address"]],
+        "AXES_HANDLER": "axes.handlers.database.AxesDatabaseHandler",
+        "SESSION_COOKIE_AGE": 1800,
+        "SESSION_SAVE_EVERY_REQUEST": True,
+    }
+
+
+def test_lockout_and_idle_sessions_come_from_the_environment():
+    values = settings_values(
+        "AXES_FAILURE_LIMIT",
+        "AXES_COOLOFF_TIME",
+        "SESSION_COOKIE_AGE",
+        DEBUG="0",
+        SECRET_KEY=GOOD_KEY,
+        HOTLINE_LOCKOUT_FAILURES="3",
+        HOTLINE_LOCKOUT_MINUTES="90",
+        HOTLINE_SESSION_IDLE_MINUTES="15",
+    )
+    assert values == {
+        "AXES_FAILURE_LIMIT": 3,
+        "AXES_COOLOFF_TIME": "1:30:00",
+        "SESSION_COOKIE_AGE": 900,
+    }
+
+
+def test_argon2_hashes_new_passwords_and_older_hashes_still_verify():
+    from hotline import settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in production.PASSWORD_HASHERS
