@@ -118,6 +118,20 @@ def note_added(*, note):
     return Kind.NOTE_ADDED, {"note": _pk(note)}
 
 
+def identities_erased(*, cutoff, counts, identifier_kinds=None):
+    """The retention policy erased the case's identities (cases/retention.py). `cutoff`: the
+    day the case was closed before; `counts`: how many records of each kind had something
+    erased, e.g. {"parties": 2, "identifiers": 3}; `identifier_kinds`: the identifiers deleted,
+    by kind, so that statistics of them survive. Counts and a date only."""
+    return Kind.IDENTITIES_ERASED, {
+        "cutoff": cutoff.isoformat(),
+        "counts": {kind: int(count) for kind, count in sorted(counts.items())},
+        "identifier_kinds": {
+            kind: int(count) for kind, count in sorted((identifier_kinds or {}).items()) if count
+        },
+    }
+
+
 # What each kind of event is in the audit trail: the action, and which record it is about
 # (the key of its id in the event's data; None: the case itself).
 AUDIT = {
@@ -138,4 +152,6 @@ AUDIT = {
     Kind.REFERRAL_UPDATED: ("update", "referral", "referral"),
     Kind.OUTCOME_RECORDED: ("create", "outcome", "outcome"),
     Kind.OUTCOME_UPDATED: ("update", "outcome", "outcome"),
+    # Each record it changed or deleted has its own audit row too (cases/retention.py).
+    Kind.IDENTITIES_ERASED: ("update", "case", None),
 }

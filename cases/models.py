@@ -95,6 +95,9 @@ class Case(models.Model):
         related_name="cases_created",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # When the retention policy last erased this case's identities (cases/retention.py). A
+    # case erased, reopened and closed again is erased again once that closing is old enough.
+    identities_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -574,6 +577,7 @@ class CaseEventKind(models.TextChoices):
     OUTCOME_RECORDED = "outcome_recorded", "Outcome recorded"
     OUTCOME_UPDATED = "outcome_updated", "Outcome updated"
     VIEWED = "viewed", "Viewed"
+    IDENTITIES_ERASED = "identities_erased", "Identities erased"
 
 
 class CaseEvent(models.Model):

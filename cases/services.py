@@ -124,6 +124,16 @@ def _check_assignable(user, field):
         )
 
 
+def _check_not_erased(case):
+    """Refuse new personal data on a closed case whose identities the retention policy erased:
+    it would stay until the case is reopened and closed again for the whole period."""
+    if case is not None and case.identities_erased_at and case.status in workflow.CLOSED_STATUSES:
+        raise ValidationError(
+            "This case is closed and its identities were erased under the retention policy; "
+            "reopen it to record more about it."
+        )
+
+
 def _check_same_case(case, related, field):
     if related is not None and related.case_id != case.pk:
         raise ValidationError({field: "This belongs to another case."})
@@ -450,6 +460,7 @@ def party_add(
     citizenship="",
     description="",
 ):
+    _check_not_erased(case)
     if is_minor is None and age_band in Party.MINOR_AGE_BANDS:
         is_minor = True
     party = Party(
@@ -475,6 +486,7 @@ def party_add(
 @transaction.atomic
 def party_update(*, actor, party, **changes):
     party = Party.objects.select_for_update().get(pk=party.pk)
+    _check_not_erased(party.case)
     if "citizenship" in changes:
         changes["citizenship"] = (changes["citizenship"] or "").strip().upper()
     changed = record_update(party, changes, PARTY_CORRECTABLE)
@@ -531,6 +543,7 @@ def identifier_add(*, actor, kind, value, platform="", case=None, tip=None, part
     """Record an identifier on a case or a tip (or both), normalised for matching."""
     if case is None and tip is None:
         raise ValidationError("An identifier belongs to a case or a tip.")
+    _check_not_erased(case)
     if party is not None and (case is None or party.case_id != case.pk):
         raise ValidationError({"party": "This person is not in this case."})
     if case is not None and tip is not None and not case.tips.filter(pk=tip.pk).exists():
@@ -562,6 +575,7 @@ def identifier_update(*, actor, identifier, value=None, platform=None, party=_UN
     """Correct an identifier's value, platform or the person it belongs to; it is normalised
     again, as when it was added."""
     identifier = Identifier.objects.select_for_update().get(pk=identifier.pk)
+    _check_not_erased(identifier.case)
     changed = []
     if value is not None and value.strip() != identifier.value:
         identifier.value = value.strip()
@@ -593,6 +607,7 @@ def identifier_update(*, actor, identifier, value=None, platform=None, party=_UN
 
 @transaction.atomic
 def venue_add(*, actor, case, name, industry=None, region=None, address=""):
+    _check_not_erased(case)
     venue = Venue(
         case=case,
         name=name.strip(),
@@ -610,6 +625,7 @@ def venue_add(*, actor, case, name, industry=None, region=None, address=""):
 @transaction.atomic
 def venue_update(*, actor, venue, **changes):
     venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    _check_not_erased(venue.case)
     changed = record_update(venue, changes, VENUE_CORRECTABLE)
     if changed:
         event_record(
@@ -755,6 +771,7 @@ def outcome_update(*, actor, outcome, **changes):
 @transaction.atomic
 def note_add(*, actor, case, text):
     """Add a note. Notes are never edited: a correction is a new note."""
+    _check_not_erased(case)
     if not text or not text.strip():
         raise ValidationError({"text": "A note cannot be empty."})
     note = Note.objects.create(case=case, author=actor, text=text.strip())

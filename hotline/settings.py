@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import phonenumbers
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -208,6 +209,12 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "hotline.tasks.worker_heartbeat", "schedule": 60.0},
+    # The retention policy (docs/retention.md), daily at 03:30 in TIME_ZONE, when desks are
+    # quiet; it does nothing when HOTLINE_RETENTION_YEARS is 0.
+    "retention-apply": {
+        "task": "cases.tasks.retention_apply",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # The country whose numbering plan applies to a phone number written without a country code.
@@ -230,6 +237,11 @@ HOTLINE_ENCRYPTION_KEYS = env_fernet_keys(
 HOTLINE_HASH_KEY = env_hash_key(
     "HOTLINE_HASH_KEY", default=development_key(SECRET_KEY, "hash") if DEBUG else None
 )
+
+# Retention (docs/retention.md): the identities in cases closed (closed or closed-referred) more
+# than this many years ago are erased, daily (cases.tasks.retention_apply) or with
+# `manage.py retention --apply`; statistics are kept. 0 keeps everything forever.
+HOTLINE_RETENTION_YEARS = env_int("HOTLINE_RETENTION_YEARS", 7, minimum=0, maximum=100)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

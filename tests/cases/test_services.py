@@ -590,3 +590,28 @@ def test_correcting_an_outcome_keeps_it_in_the_past(advocate):
             outcome=outcome,
             occurred_on=timezone.localdate() + datetime.timedelta(days=1),
         )
+
+
+def test_a_closed_case_whose_identities_were_erased_takes_no_new_personal_data(advocate):
+    case = services.case_status_change(
+        actor=advocate,
+        case=services.case_status_change(
+            actor=advocate, case=CaseFactory(actor=advocate), status="active"
+        ),
+        status="closed",
+        closing_reason="services_provided",
+    )
+    Case.objects.filter(pk=case.pk).update(identities_erased_at=timezone.now())
+    case.refresh_from_db()
+    for add in (
+        lambda: services.party_add(actor=advocate, case=case, role="survivor", name="Ana"),
+        lambda: services.identifier_add(
+            actor=advocate, case=case, kind="phone", value="2025550143"
+        ),
+        lambda: services.venue_add(actor=advocate, case=case, name="Motel"),
+        lambda: services.note_add(actor=advocate, case=case, text="Ana called back"),
+    ):
+        with pytest.raises(ValidationError, match="reopen it"):
+            add()
+    reopened = services.case_status_change(actor=advocate, case=case, status="active")
+    assert services.note_add(actor=advocate, case=reopened, text="Ana called back").pk
