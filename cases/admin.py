@@ -7,16 +7,27 @@ calls with case_link_tip and case_link_call. The inline rows and the admins of p
 identifiers, venues, referrals and outcomes add rows and save corrections with their services;
 notes are added with note_add and never edited. The timeline itself (CaseEvent) is read-only
 here, and nothing deletes a case or what is recorded on it.
+
+Who sees which case and what they may do to it is the access module's (hotline/access.py):
+every queryset here goes through cases_for, case_records_for or identifiers_for, and what a
+page lets someone change follows access.can (assignment, restriction, closing, answering a
+referral). Reading a case, a party or an identifier is written to the audit trail; the case
+page shows supervisors who viewed it. The audit trail's own admin is registered here
+(AuditTrailAdmin), because only the cases app knows case references.
 """
 
+import re
 from contextlib import contextmanager
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
 
-from cases import services, workflow
+from cases import events, services, workflow
 from cases.models import (
+    REFERENCE_PATTERN,
     Case,
     CaseEvent,
     CaseReferenceCounter,
@@ -28,8 +39,14 @@ from cases.models import (
     Venue,
 )
 from cases.selectors import identifier_term_filter
+from hotline import access
+from hotline.access import Action, Permission
 from hotline.admin import (
+    AuditedReads,
+    AuditEntryAdmin,
+    ExportsCSV,
     ReadOnlyAdmin,
+    ScopedRows,
     ServiceForm,
     ServiceInlineFormSet,
     WritesThroughServices,
@@ -37,8 +54,18 @@ from hotline.admin import (
     call_service,
     keyword_arguments,
 )
+from hotline.models import AuditAction, AuditEntry
 
 Status = workflow.Status
+# How many "viewed by" rows the case page shows supervisors; the audit trail has them all.
+VIEWED_BY_SHOWN = 50
+
+
+def may(request, action, case=None):
+    """Whether the person may do `action` to `case`, a case the page fetched through
+    cases_for (so visible to them), or, on the page that opens one, to the case they are
+    opening, which will be theirs to see."""
+    return access.can_on_visible(request.user, action, case if case is not None else Case())
 
 
 def conflict_message(case):
@@ -72,6 +99,8 @@ class CaseAdminForm(ServiceForm):
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # case_link_tip and case_link_call name the tip or call they refuse.
     error_fields = {"tip": "tips", "call": "calls"}
+    # Whether the person may close cases (Action.APPROVE_CLOSURE); set by CaseAdmin.get_form.
+    may_close = True
 
     class Meta:
         model = Case
@@ -96,10 +125,15 @@ class CaseAdminForm(ServiceForm):
         current = Status(self.instance.status)
         offered = {current, *workflow.allowed_transitions(current)}
         field = self.fields["status"]
+        message = ""
+        if not self.may_close and (offered - {current}) & workflow.CLOSED_STATUSES:
+            offered -= workflow.CLOSED_STATUSES - {current}
+            field.help_text = "A supervisor closes cases."
+            message = " A supervisor closes cases."
         field.choices = [(status.value, status.label) for status in Status if status in offered]
         field.error_messages["invalid_choice"] = (
             f"A case that is {current.label.lower()} can only become "
-            f"{join_labels(offered - {current})}."
+            f"{join_labels(offered - {current})}.{message}"
         )
 
     def clean(self):
@@ -132,7 +166,12 @@ class CaseAdminForm(ServiceForm):
             self.add_error(name, f"A linked {noun} stays linked to the case; it cannot be removed.")
 
     def create(self, actor):
-        return call_service(services.case_open, self, actor=actor)
+        given = {}
+        if "assignee" not in self.fields:
+            # Someone who may not assign cases opens one for themselves: assigned to them, in
+            # their team, until a supervisor gives it to someone else.
+            given = {"assignee": actor, "team": actor.team}
+        return call_service(services.case_open, self, actor=actor, **given)
 
     def update(self, actor):
         data, case = self.cleaned_data, self.instance
@@ -140,7 +179,7 @@ class CaseAdminForm(ServiceForm):
         if edited:
             changes = {name: data[name] for name in edited}
             if "status" in edited:
-                changes["closing_reason"] = data["closing_reason"]
+                changes["closing_reason"] = data.get("closing_reason", "")
             with conflicts_shown_as_errors():
                 case = services.case_edit(
                     actor=actor, case=case, expected_version=data["loaded_version"], **changes
@@ -153,19 +192,36 @@ class CaseAdminForm(ServiceForm):
         return case
 
 
-class CaseRowInline(admin.TabularInline):
-    """Rows recorded on a case: written through their services, never deleted here (the
-    timeline refers to them)."""
+class CaseRecords(ScopedRows):
+    """Rows recorded on a case, seen exactly when their case is (access.case_records_for)."""
+
+    def scope(self, user, queryset):
+        return access.case_records_for(user, queryset)
+
+
+class CaseRowInline(CaseRecords, admin.TabularInline):
+    """Rows recorded on a case, on the case page: written through their services, never
+    deleted here (the timeline refers to them). Adding and changing them is working the case
+    (`action`), which the person may do on some cases they see and not on others."""
 
     formset = ServiceInlineFormSet
     extra = 0
     show_change_link = True
+    action = Action.CHANGE
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and may(request, self.action, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or may(request, self.action, obj)
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(CaseRecords, admin.TabularInline):
     model = CaseEvent
     verbose_name = "event"
     verbose_name_plural = "timeline"
@@ -349,6 +405,9 @@ class IdentifierInline(CaseRowInline):
     fields = ["kind", "platform", "value", "normalised", "party"]
     readonly_fields = ["normalised"]
 
+    def scope(self, user, queryset):
+        return access.identifiers_for(user, queryset)
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         narrow_to_case(
@@ -383,10 +442,22 @@ class ReferralInline(CaseRowInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organisation")
 
+    def get_readonly_fields(self, request, obj=None):
+        return referral_readonly(request, obj, super().get_readonly_fields(request, obj))
+
+
+def referral_readonly(request, case, readonly):
+    """A referral's status is the partner's answer: only someone who may record it
+    (Action.RESPOND_TO_REFERRAL) changes it."""
+    if case is not None and may(request, Action.RESPOND_TO_REFERRAL, case):
+        return readonly
+    return [*readonly, "status"]
+
 
 class OutcomeInline(CaseRowInline):
     model = Outcome
     form = OutcomeForm
+    action = Action.RECORD_OUTCOME
     fields = ["kind", "occurred_on", "agency", "referral", "notes"]
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -420,8 +491,9 @@ CASE_FIELDSETS = [
 
 
 @admin.register(Case)
-class CaseAdmin(WritesThroughServices, admin.ModelAdmin):
+class CaseAdmin(AuditedReads, ExportsCSV, ScopedRows, WritesThroughServices, admin.ModelAdmin):
     form = CaseAdminForm
+    change_form_template = "admin/cases/case/change_form.html"
     list_display = [
         "reference",
         "status",
@@ -465,6 +537,26 @@ class CaseAdmin(WritesThroughServices, admin.ModelAdmin):
         CaseEventInline,
     ]
 
+    # The CSV export: what a case is, never who is in it.
+    export_columns = [
+        ("reference", lambda case: case.reference),
+        ("status", lambda case: case.get_status_display()),
+        ("priority", lambda case: case.get_priority_display()),
+        ("trafficking type", lambda case: case.get_trafficking_type_display()),
+        ("industry", lambda case: case.industry),
+        ("region", lambda case: case.region.code if case.region_id else ""),
+        ("assignee", lambda case: case.assignee.username if case.assignee_id else ""),
+        ("team", lambda case: case.team),
+        ("opened", lambda case: case.opened_at),
+        ("closed", lambda case: case.closed_at),
+    ]
+
+    def scope(self, user, queryset):
+        return access.cases_for(user, queryset)
+
+    def may_export(self, request):
+        return access.may(request.user, Permission.EXPORT)
+
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         match = identifier_term_filter(search_term)
@@ -474,12 +566,27 @@ class CaseAdmin(WritesThroughServices, admin.ModelAdmin):
             found |= queryset.filter(pk__in=holders)
         return found, may_have_duplicates
 
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        form_class.may_close = may(request, Action.APPROVE_CLOSURE, obj)
+        return form_class
+
     def get_fieldsets(self, request, obj=None):
         described = [(name, {"fields": fields}) for name, fields in CASE_FIELDSETS]
         if obj is None:
+            if not may(request, Action.ASSIGN):
+                described = [
+                    (name, fieldset)
+                    if name != "Assignment"
+                    else (name, {"fields": [], "description": OPENED_FOR_YOURSELF})
+                    for name, fieldset in described
+                ]
             # A new case is new: its status and reference come from case_open.
             return [*described, ("Record", {"fields": ["opened_at"]})]
         record = ["opened_at", "closed_at", "created_by", "updated_at", "version"]
+        if obj.identities_erased_at is not None:
+            # The retention policy erased who was in it (cases/retention.py).
+            record.append("identities_erased_at")
         return [
             (None, {"fields": ["reference", "status", "closing_reason", "loaded_version"]}),
             *described,
@@ -487,10 +594,26 @@ class CaseAdmin(WritesThroughServices, admin.ModelAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        # No service changes these: the reference and times are facts, the version counts edits.
-        return ["reference", "opened_at", "closed_at", "created_by", "updated_at", "version"]
+        readonly = []
+        if obj is not None:
+            # No service changes these: the reference and times are facts, the version counts
+            # edits.
+            readonly = [
+                "reference",
+                "opened_at",
+                "closed_at",
+                "created_by",
+                "updated_at",
+                "version",
+                "identities_erased_at",
+            ]
+            if not may(request, Action.APPROVE_CLOSURE, obj):
+                readonly.append("closing_reason")
+        if not may(request, Action.ASSIGN, obj):
+            readonly += ["assignee", "team"]
+        if not may(request, Action.RESTRICT, obj):
+            readonly.append("is_restricted")
+        return readonly
 
     def get_inlines(self, request, obj):
         if obj is None:
@@ -498,19 +621,62 @@ class CaseAdmin(WritesThroughServices, admin.ModelAdmin):
             return [inline for inline in self.inlines if inline is not CaseEventInline]
         return self.inlines
 
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and access.may(
+            request.user, Permission.OPEN_CASE
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # The case came through cases_for (get_object): it is one the person sees.
+        return super().has_change_permission(request, obj) and (
+            obj is None or may(request, Action.CHANGE, obj)
+        )
+
     def has_delete_permission(self, request, obj=None):
         # A case is evidence and its timeline the audit trail: nothing deletes them.
         return False
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if change and obj is not None and viewed_by_shown_to(request.user):
+            response.context_data["viewed_by"] = viewed_by(obj)
+            response.context_data["case_trail_url"] = (
+                f"{reverse('admin:hotline_auditentry_changelist')}?case_id={obj.pk}"
+            )
+        return response
 
-class CaseRowAdmin(WritesThroughServices, admin.ModelAdmin):
-    """The admin of rows recorded on a case: written through their services, never deleted,
-    and never moved to another case."""
+
+OPENED_FOR_YOURSELF = (
+    "A case you open is yours: it is assigned to you, in your team. A supervisor can give it "
+    "to someone else."
+)
+
+
+def viewed_by_shown_to(user):
+    return access.may(user, access.Permission.SEE_CASE_READS)
+
+
+def viewed_by(case):
+    """The latest reads of the case and of the records on it, newest first: one query."""
+    reads = AuditEntry.objects.filter(case_id=case.pk, action=AuditAction.VIEW)
+    return list(reads.select_related("user").order_by("-at", "-pk")[:VIEWED_BY_SHOWN])
+
+
+class CaseRowAdmin(CaseRecords, WritesThroughServices, admin.ModelAdmin):
+    """The admin of rows recorded on a case: seen exactly when their case is, written through
+    their services, never deleted, and never moved to another case. Adding and changing one is
+    working its case (`action`)."""
 
     autocomplete_fields = ["case"]
     list_select_related = ["case"]
     # Fields that say who recorded the row and when.
     record_fields = []
+    action = Action.CHANGE
+
+    def get_queryset(self, request):
+        # The detail page asks what may be done to the row's case: fetched with it. (The list
+        # adds list_select_related only to a queryset that selects nothing related yet.)
+        return super().get_queryset(request).select_related("case", *self.list_select_related)
 
     def get_fields(self, request, obj=None):
         fields = list(self.form._meta.fields)
@@ -519,12 +685,25 @@ class CaseRowAdmin(WritesThroughServices, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["case", *self.record_fields]
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None or obj.case_id is None:
+            return allowed
+        return may(request, self.action, obj.case)
+
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        # The form offers only cases the person sees; adding to one is working it.
+        case = form.cleaned_data.get("case")
+        if not change and case is not None and not access.can(request.user, self.action, case):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Party)
-class PartyAdmin(CaseRowAdmin):
+class PartyAdmin(AuditedReads, CaseRowAdmin):
     form = PartyForm
     record_fields = ["created_by", "created_at"]
     list_display = [
@@ -546,7 +725,7 @@ class PartyAdmin(CaseRowAdmin):
 
 
 @admin.register(Identifier)
-class IdentifierAdmin(CaseRowAdmin):
+class IdentifierAdmin(AuditedReads, CaseRowAdmin):
     form = IdentifierForm
     record_fields = ["normalised", "created_by", "created_at"]
     autocomplete_fields = ["case", "tip"]
@@ -562,6 +741,9 @@ class IdentifierAdmin(CaseRowAdmin):
     )
     ordering = ["-pk"]
     show_full_result_count = False
+
+    def scope(self, user, queryset):
+        return access.identifiers_for(user, queryset)
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -604,10 +786,15 @@ class ReferralAdmin(CaseRowAdmin):
     date_hierarchy = "sent_at"
     ordering = ["-sent_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else referral_readonly(request, obj.case, readonly)
+
 
 @admin.register(Outcome)
 class OutcomeAdmin(CaseRowAdmin):
     form = OutcomeForm
+    action = Action.RECORD_OUTCOME
     record_fields = ["recorded_by", "recorded_at"]
     raw_id_fields = ["referral"]
     list_display = ["case", "kind", "occurred_on", "agency", "referral"]
@@ -635,7 +822,7 @@ class NoteAdmin(CaseRowAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin):
+class CaseEventAdmin(CaseRecords, ReadOnlyAdmin):
     list_display = ["at", "case", "kind", "actor", "details"]
     list_filter = ["kind"]
     list_select_related = ["case", "actor"]
@@ -656,3 +843,42 @@ class CaseEventAdmin(ReadOnlyAdmin):
 class CaseReferenceCounterAdmin(ReadOnlyAdmin):
     list_display = ["year", "last_number"]
     ordering = ["-year"]
+
+
+# --- The audit trail ---------------------------------------------------------------------------
+
+
+@admin.register(AuditEntry)
+class AuditTrailAdmin(AuditEntryAdmin):
+    """hotline.admin.AuditEntryAdmin, with the case references only this app knows: a column,
+    and a search that finds a case's whole trail by its reference."""
+
+    object_kinds = sorted(
+        {*AuditEntryAdmin.object_kinds, *(kind for _action, kind, _key in events.AUDIT.values())}
+    )
+    search_help_text = (
+        "Search by case reference (HT-2026-000123), username, request id or IP address."
+    )
+    export_columns = [
+        *AuditEntryAdmin.export_columns[:9],
+        ("case reference", lambda entry: entry.case_reference or ""),
+        *AuditEntryAdmin.export_columns[9:],
+    ]
+
+    def get_queryset(self, request):
+        reference = Case.objects.filter(pk=OuterRef("case_id")).values("reference")[:1]
+        return super().get_queryset(request).annotate(case_reference=Subquery(reference))
+
+    def search_condition(self, term):
+        if re.fullmatch(REFERENCE_PATTERN, term.upper()):
+            return Q(case_id__in=Case.objects.filter(reference=term.upper()).values("pk"))
+        return super().search_condition(term)
+
+    def case_label(self, case_id):
+        return Case.objects.filter(pk=case_id).values_list("reference", flat=True).first() or (
+            f"case {case_id}"
+        )
+
+    @admin.display(description="case", ordering="case_id")
+    def case(self, entry):
+        return entry.case_reference or entry.case_id

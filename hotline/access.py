@@ -37,7 +37,9 @@ class Action:
     ASSIGN = "assign"
     RESTRICT = "restrict"
     APPROVE_CLOSURE = "approve_closure"
-    RESPOND_TO_REFERRAL = "respond_to_referral"  # a partner answering a referral to it
+    # Recording a partner's answer to a referral: the partner itself, or hotline staff writing
+    # down an answer given by telephone or e-mail.
+    RESPOND_TO_REFERRAL = "respond_to_referral"
     RECORD_OUTCOME = "record_outcome"
     DELETE = "delete"
 
@@ -49,6 +51,9 @@ class Permission:
     TRIAGE_TIPS = "triage_tips"
     OPEN_CASE = "open_case"
     VIEW_AUDIT = "view_audit"
+    # Who looked at a case, on the case's own page: for supervisors, who answer for the cases
+    # their people work (the whole trail is VIEW_AUDIT).
+    SEE_CASE_READS = "see_case_reads"
     EXPORT = "export"
     MANAGE_ACCOUNTS = "manage_accounts"
     MANAGE_REFERENCE_DATA = "manage_reference_data"
@@ -59,6 +64,7 @@ PERMISSIONS = {
     Permission.TRIAGE_TIPS: {Role.SUPERVISOR},
     Permission.OPEN_CASE: CASE_WORKERS,
     Permission.VIEW_AUDIT: {Role.SUPERVISOR, Role.ADMIN},
+    Permission.SEE_CASE_READS: {Role.SUPERVISOR},
     Permission.EXPORT: CASE_WORKERS,
     Permission.MANAGE_ACCOUNTS: {Role.ADMIN},
     Permission.MANAGE_REFERENCE_DATA: {Role.ADMIN},
@@ -218,9 +224,9 @@ def _can(user, action, case, visible):
     if role == Role.PARTNER:
         return action in (Action.RESPOND_TO_REFERRAL, Action.RECORD_OUTCOME)
     if role == Role.SUPERVISOR:
-        return action != Action.RESPOND_TO_REFERRAL
+        return True
     if role == Role.ADVOCATE:
-        return action in (Action.CHANGE, Action.RECORD_OUTCOME)
+        return action in (Action.CHANGE, Action.RESPOND_TO_REFERRAL, Action.RECORD_OUTCOME)
     # Admins configure the system and manage accounts; they read cases but do not work them.
     return False
 

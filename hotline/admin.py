@@ -1,5 +1,11 @@
 """The Django admin for hotline staff: reference data, people, calls and tips.
 
+Who sees which rows and may do what is the access module's (hotline/access.py): every admin
+of records fetches them through it (ScopedRows), so a record someone may not see does not
+exist for them, in lists, detail pages, autocompletes and the choices a form accepts. Reads
+of cases, parties and identifiers are written to the audit trail (AuditedReads), and lists
+can be exported as CSV (ExportsCSV). docs/admin.md describes it.
+
 Writes go through the services, as everywhere else. A form that writes rows is a ServiceForm:
 create(actor) adds a row with a service, update(actor) saves the changes with one. When a
 service refuses (it raises ValidationError), nothing is saved and the page comes back with the
@@ -8,20 +14,35 @@ service's message next to the field it names; see WritesThroughServices. Referen
 The cases app builds its admin on the same machinery.
 """
 
+import csv
+import datetime
 import inspect
+import ipaddress
+import json
+import re
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
-from django.core.exceptions import ValidationError
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from hotline import services
+from hotline import access, services
+from hotline.access import Permission
+from hotline.audit import audit_list, audit_view
 from hotline.models import (
+    AuditAction,
     Call,
     Code,
     Industry,
@@ -181,6 +202,248 @@ class WritesThroughServices:
             formset.actor = request.user
             self.save_formset(request, form, formset, change=change)
 
+    # The admin's own history (django_admin_log, the "Recent actions" and "History" pages) names
+    # each row it records. It would name it by its str, which for an identifier is its value:
+    # encrypted in its own table, it must not be copied in plain text into another. The services
+    # write the audit trail; this history names rows by kind and reference or id only.
+
+    def log_addition(self, request, obj, message):
+        return _log_entry(request, obj, ADDITION, message)
+
+    def log_change(self, request, obj, message):
+        return _log_entry(request, obj, CHANGE, message)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        # Django names the inline rows it saved, formset by formset: added, changed, deleted.
+        labels = iter(
+            history_label(row)
+            for formset in formsets or ()
+            for row in [
+                *formset.new_objects,
+                *(row for row, _fields in formset.changed_objects),
+                *formset.deleted_objects,
+            ]
+        )
+        for entry in message:
+            for details in entry.values():
+                if "object" in details:
+                    details["object"] = next(labels)
+        return message
+
+
+def history_label(obj):
+    """What the admin's history calls a row: its reference where it has one (cases, tips),
+    otherwise its kind and id; never its contents."""
+    return getattr(obj, "reference", "") or f"{obj._meta.verbose_name} {obj.pk}"
+
+
+def _log_entry(request, obj, flag, message):
+    return LogEntry.objects.create(
+        user_id=request.user.pk,
+        content_type_id=ContentType.objects.get_for_model(obj, for_concrete_model=False).pk,
+        object_id=str(obj.pk),
+        object_repr=history_label(obj)[:200],
+        action_flag=flag,
+        change_message=json.dumps(message) if isinstance(message, list) else message,
+    )
+
+
+# --- Who sees which rows: the access module -------------------------------------------------
+
+
+class ScopedRows:
+    """A ModelAdmin or inline mixin: the rows come through the access module.
+
+    `scope(user, queryset)` narrows a queryset to what the user may see (access.cases_for and
+    its kin). Lists, detail pages (get_object), history, autocompletes (which ask the target's
+    admin) and inline rows all start from get_queryset, so a row outside the scope answers
+    exactly like a row that does not exist.
+
+    A form's choice of a scoped row (the case of a party, the tips of a case, the call of a tip)
+    offers, and accepts, only what the related model's admin lets the user see: a typed-in id of
+    a case they may not see is "not one of the available choices", like an id that does not
+    exist.
+    """
+
+    def scope(self, user, queryset):
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        return self.scope(request.user, super().get_queryset(request))
+
+    def get_field_queryset(self, db, db_field, request):
+        queryset = super().get_field_queryset(db, db_field, request)
+        return scoped_choices(self.admin_site, db, db_field, request, queryset)
+
+
+def scoped_choices(admin_site, db, db_field, request, queryset):
+    model = db_field.remote_field.model
+    try:
+        related_admin = admin_site.get_model_admin(model)
+    except NotRegistered:
+        return queryset
+    if not isinstance(related_admin, ScopedRows):
+        return queryset
+    if queryset is None:
+        queryset = model._default_manager.using(db)
+    return related_admin.scope(request.user, queryset)
+
+
+def superuser_or_may(request, permission):
+    """Configuration (accounts, reference data, the audit trail) follows Django's model
+    permissions, which superusers hold all of, and the access module's permissions. Case
+    records follow the access module alone: a superuser without a role sees none."""
+    return request.user.is_superuser or access.may(request.user, permission)
+
+
+class ManagedAdmin(admin.ModelAdmin):
+    """Rows only those who may `manage` (an access.Permission) add, change or delete."""
+
+    manage = None
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and superuser_or_may(request, self.manage)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and superuser_or_may(
+            request, self.manage
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and superuser_or_may(
+            request, self.manage
+        )
+
+
+# --- Every look is recorded ---------------------------------------------------------------------
+
+
+class AuditedReads:
+    """A ModelAdmin mixin for records whose every read is audited (cases, parties,
+    identifiers): the detail page's GET writes one audit_view row (a POST that comes back with
+    errors shows what the person typed, not a new read), its history page one too, and a list
+    page one audit_list row with the ids of the rows on the page."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and request.method == "GET":
+            audit_view(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        obj = (getattr(response, "context_data", None) or {}).get("object")
+        if obj is not None and response.status_code == 200:
+            audit_view(obj)
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None and response.status_code == 200:
+            # The page's rows, fetched once: the template shows these same objects.
+            audit_list(self.opts.model_name, [row.pk for row in changelist.result_list])
+        return response
+
+
+# --- Lists as CSV ---------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+# A cell that starts with one of these is a formula to a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    text = str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def csv_lines(header, rows):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([spreadsheet_safe(value) for value in row])
+
+
+class ExportsCSV:
+    """A ModelAdmin mixin: an "Export CSV" link on the list page writes out every row that
+    matches the list's current filters, search and sort, not only the page shown.
+
+    The export is audited (action export, with the id of every row written out) before the
+    first line is sent, then streamed a batch of rows at a time, so a big export holds neither
+    the rows nor the file in memory. Subclasses say who may export (may_export), the columns
+    (export_columns: header and a function of the row) and the kind the audit row names.
+    """
+
+    change_list_template = "admin/export_change_list.html"
+    export_columns = []
+    export_batch_size = 1000
+
+    def may_export(self, request):
+        raise NotImplementedError
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
+        export = path("export/", self.admin_site.admin_view(self.export_view), name=name)
+        # Before the admin's own: its "<object_id>/" would take "export/" for an id.
+        return [export, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        if self.has_view_permission(request) and self.may_export(request):
+            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_export"
+            extra_context = {**(extra_context or {}), "export_url": reverse(name)}
+        return super().changelist_view(request, extra_context)
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if getattr(request, "exporting", False):
+            # The export needs the list's query, not a page of it, nor its count.
+            return type("Unpaged", (changelist,), {"get_results": lambda self, request: None})
+        return changelist
+
+    def export_view(self, request):
+        if not (self.has_view_permission(request) and self.may_export(request)):
+            raise PermissionDenied
+        request.exporting = True
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
+            return HttpResponseRedirect(f"{reverse(name)}?{ERROR_FLAG}=1")
+        # A filter through a relation may list a row twice; it is written out once.
+        ids = list(dict.fromkeys(changelist.queryset.values_list("pk", flat=True)))
+        audit_list(self.opts.model_name, ids, action=AuditAction.EXPORT)
+        rows = self.export_queryset(request)
+        header = [title for title, _value in self.export_columns]
+        values = [value for _title, value in self.export_columns]
+        lines = csv_lines(
+            header, ([value(row) for value in values] for row in self._batches(rows, ids))
+        )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        filename = f"{self.opts.verbose_name_plural.replace(' ', '-')}-{stamp}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def export_queryset(self, request):
+        """The rows the export reads, by id: the admin's own (scoped) queryset."""
+        return self.get_queryset(request).select_related(*(self.list_select_related or ()))
+
+    def _batches(self, queryset, ids):
+        for start in range(0, len(ids), self.export_batch_size):
+            batch = ids[start : start + self.export_batch_size]
+            rows = {row.pk: row for row in queryset.filter(pk__in=batch)}
+            yield from (rows[pk] for pk in batch if pk in rows)
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For rows the system writes: staff with the view permission may look, nobody may edit."""
@@ -208,6 +471,12 @@ def assignable_or(current):
 
 
 # --- Reference data ----------------------------------------------------------------------------
+
+
+class ReferenceDataAdmin(ManagedAdmin):
+    """Everyone on staff reads reference data; only administrators change it."""
+
+    manage = Permission.MANAGE_REFERENCE_DATA
 
 
 class RegionAdminForm(forms.ModelForm):
@@ -245,7 +514,7 @@ class RegionAdminForm(forms.ModelForm):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ReferenceDataAdmin):
     form = RegionAdminForm
     list_display = ["code", "name", "kind", "subdivision_type", "parent", "census_region"]
     list_filter = ["kind", "census_region"]
@@ -268,7 +537,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Industry)
-class IndustryAdmin(admin.ModelAdmin):
+class IndustryAdmin(ReferenceDataAdmin):
     list_display = ["name", "code", "form", "isic_section", "position"]
     list_filter = ["form"]
     search_fields = ["name", "code"]
@@ -276,7 +545,7 @@ class IndustryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Code)
-class CodeAdmin(admin.ModelAdmin):
+class CodeAdmin(ReferenceDataAdmin):
     list_display = ["label", "code", "list", "is_active", "position"]
     list_filter = ["list", "is_active"]
     search_fields = ["label", "code"]
@@ -284,7 +553,7 @@ class CodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ReferenceDataAdmin):
     list_display = ["name", "member_count"]
     search_fields = ["name"]
     ordering = ["name"]
@@ -298,7 +567,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartnerOrganisation)
-class PartnerOrganisationAdmin(admin.ModelAdmin):
+class PartnerOrganisationAdmin(ReferenceDataAdmin):
     list_display = ["name", "type", "region", "email", "is_active"]
     list_filter = ["type", "is_active"]
     list_select_related = ["region"]
@@ -388,7 +657,10 @@ class UserChangeAdminForm(ServiceForm, UserChangeForm):
 
 
 @admin.register(User)
-class HotlineUserAdmin(WritesThroughServices, UserAdmin):
+class HotlineUserAdmin(WritesThroughServices, ManagedAdmin, UserAdmin):
+    # Supervisors look people up; only administrators add and change accounts. Nobody deletes
+    # one (the audit trail refers to it): an account that should not sign in is made inactive.
+    manage = Permission.MANAGE_ACCOUNTS
     form = UserChangeAdminForm
     add_form = UserAddForm
     add_fieldsets = [
@@ -445,7 +717,8 @@ class CallAdminForm(ServiceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["advocate"].queryset = assignable_or(self.instance.advocate_id)
+        if "advocate" in self.fields:
+            self.fields["advocate"].queryset = assignable_or(self.instance.advocate_id)
 
     def create(self, actor):
         return call_service(services.call_log, self)
@@ -455,7 +728,7 @@ class CallAdminForm(ServiceForm):
 
 
 @admin.register(Call)
-class CallAdmin(WritesThroughServices, admin.ModelAdmin):
+class CallAdmin(ScopedRows, WritesThroughServices, admin.ModelAdmin):
     form = CallAdminForm
     list_display = [
         "__str__",
@@ -482,6 +755,14 @@ class CallAdmin(WritesThroughServices, admin.ModelAdmin):
     ordering = ["-started_at"]
     autocomplete_fields = ["region"]
     show_full_result_count = False
+
+    def scope(self, user, queryset):
+        return access.calls_for(user, queryset)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and access.may(
+            request.user, Permission.LOG_INTAKE
+        )
 
     def get_changeform_initial_data(self, request):
         # Whoever logs the call took it, unless they say otherwise.
@@ -531,7 +812,7 @@ class TipAdminForm(ServiceForm):
 
 
 @admin.register(Tip)
-class TipAdmin(WritesThroughServices, admin.ModelAdmin):
+class TipAdmin(ScopedRows, WritesThroughServices, admin.ModelAdmin):
     form = TipAdminForm
     list_display = [
         "reference",
@@ -559,6 +840,14 @@ class TipAdmin(WritesThroughServices, admin.ModelAdmin):
     autocomplete_fields = ["call", "organisation", "region", "industry", "duplicate_of"]
     show_full_result_count = False
 
+    def scope(self, user, queryset):
+        return access.tips_for(user, queryset)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and access.may(
+            request.user, Permission.LOG_INTAKE
+        )
+
     def get_fieldsets(self, request, obj=None):
         tip = [(None, {"fields": TIP_FIELDS})]
         if obj is None:
@@ -580,8 +869,10 @@ class TipAdmin(WritesThroughServices, admin.ModelAdmin):
             "created_at",
             "updated_at",
         ]
-        if obj.triage_state == Tip.TriageState.LINKED:
-            # Its case decides what becomes of it now.
+        if obj.triage_state == Tip.TriageState.LINKED or not access.may(
+            request.user, Permission.TRIAGE_TIPS
+        ):
+            # Supervisors triage; once linked, its case decides what becomes of it.
             readonly += TRIAGE_FIELDS
         return readonly
 
@@ -599,3 +890,203 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     @admin.display(description="age")
     def age(self, heartbeat):
         return f"{timesince(heartbeat.last_seen, timezone.now())} ago"
+
+
+# --- The audit trail ---------------------------------------------------------------------------
+
+
+class DateRangeFilter(admin.ListFilter):
+    """From one day to another, both included, in the hotline's time zone: the ranges
+    date_hierarchy cannot give (a week, a span across months)."""
+
+    title = "date range"
+    template = "admin/date_range_filter.html"
+    field_name = "at"
+    parameters = ("since", "until")
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.dates = {}
+        for name in self.parameters:
+            if name in params:
+                value = params.pop(name)[-1].strip()
+                self.used_parameters[name] = value
+                if value:
+                    try:
+                        self.dates[name] = datetime.date.fromisoformat(value)
+                    except ValueError as error:
+                        raise IncorrectLookupParameters(error) from error
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return list(self.parameters)
+
+    def queryset(self, request, queryset):
+        if "since" in self.dates:
+            queryset = queryset.filter(
+                **{f"{self.field_name}__gte": _day_start(self.dates["since"])}
+            )
+        if "until" in self.dates:
+            next_day = self.dates["until"] + datetime.timedelta(days=1)
+            queryset = queryset.filter(**{f"{self.field_name}__lt": _day_start(next_day)})
+        return queryset
+
+    def choices(self, changelist):
+        keep = {
+            name: value for name, value in changelist.params.items() if name not in self.parameters
+        }
+        yield {
+            "since": self.used_parameters.get("since", ""),
+            "until": self.used_parameters.get("until", ""),
+            "hidden": sorted(keep.items()),
+            "active": bool(self.dates),
+            "clear": changelist.get_query_string(remove=list(self.parameters)),
+        }
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class ObjectKindFilter(admin.SimpleListFilter):
+    title = "object kind"
+    parameter_name = "object_kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind, kind) for kind in model_admin.object_kinds]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(object_kind=self.value())
+        return queryset
+
+
+class CaseFilter(admin.SimpleListFilter):
+    """A case's whole trail (the case page links here). Shown only while a case is chosen:
+    a list of every case would be the size of the case table."""
+
+    title = "case"
+    parameter_name = "case_id"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value:
+            return []
+        if not value.isdigit():
+            raise IncorrectLookupParameters(f"Not a case id: {value}")
+        return [(value, model_admin.case_label(int(value)))]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(case_id=self.value())
+        return queryset
+
+
+REQUEST_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class AuditEntryAdmin(ExportsCSV, admin.ModelAdmin):
+    """The audit trail, for those who may view it (access.Permission.VIEW_AUDIT): read-only for
+    everyone, superusers included, filtered by user, action, kind, time and case, and exported
+    as CSV. The cases app registers it (cases/admin.py: AuditTrailAdmin), adding what only it
+    knows: case references."""
+
+    list_display = [
+        "at",
+        "user",
+        "action",
+        "object_kind",
+        "object_id",
+        "listed",
+        "case",
+        "request_id",
+        "ip",
+    ]
+    list_filter = [
+        "action",
+        ObjectKindFilter,
+        ("user", admin.RelatedFieldListFilter),
+        DateRangeFilter,
+        CaseFilter,
+    ]
+    list_select_related = ["user"]
+    # Searched by get_search_results: exact values, each served by an index or a small table.
+    search_fields = ["user__username"]
+    search_help_text = "Search by username, request id or IP address."
+    date_hierarchy = "at"
+    ordering = ["-at", "-pk"]
+    show_full_result_count = False
+    # Counts per filter choice would each read the whole trail.
+    show_facets = admin.ShowFacets.NEVER
+    actions = None
+    fields = [
+        "at",
+        "user",
+        "action",
+        "object_kind",
+        "object_id",
+        "object_ids",
+        "case",
+        "request_id",
+        "ip",
+    ]
+    readonly_fields = fields
+    # The kinds of record the trail names (AuditEntry.object_kind); the cases app adds its own.
+    object_kinds = ["call", "tip", "user", "auditentry"]
+    export_columns = [
+        ("id", lambda entry: entry.pk),
+        ("at", lambda entry: entry.at),
+        ("user id", lambda entry: entry.user_id),
+        ("username", lambda entry: entry.user.username if entry.user_id else ""),
+        ("action", lambda entry: entry.action),
+        ("object kind", lambda entry: entry.object_kind),
+        ("object id", lambda entry: entry.object_id),
+        ("object ids", lambda entry: " ".join(str(pk) for pk in entry.object_ids)),
+        ("case id", lambda entry: entry.case_id),
+        ("request id", lambda entry: entry.request_id),
+        ("ip", lambda entry: entry.ip),
+    ]
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and superuser_or_may(
+            request, Permission.VIEW_AUDIT
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def may_export(self, request):
+        return self.has_view_permission(request)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(self.search_condition(term)), False
+
+    def search_condition(self, term):
+        if REQUEST_ID.fullmatch(term.lower()):
+            return Q(request_id=term.lower())
+        try:
+            return Q(ip=str(ipaddress.ip_address(term)))
+        except ValueError:
+            return Q(user__username=term)
+
+    def case_label(self, case_id):
+        return f"case {case_id}"
+
+    @admin.display(description="case", ordering="case_id")
+    def case(self, entry):
+        return entry.case_id
+
+    @admin.display(description="rows")
+    def listed(self, entry):
+        return len(entry.object_ids) if entry.object_ids else ""

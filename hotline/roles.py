@@ -8,7 +8,6 @@ from hotline.models import Role
 
 _READ = ("view",)
 _WORK = ("view", "add", "change")
-_ALL = ("view", "add", "change", "delete")
 
 _INTAKE = {"hotline.call": _WORK, "hotline.tip": _WORK}
 _CASE_WORK = {
@@ -31,7 +30,13 @@ _REFERENCE_READ = {
 
 ROLE_PERMISSIONS = {
     Role.ADVOCATE: {**_REFERENCE_READ, **_INTAKE, **_CASE_WORK},
-    Role.SUPERVISOR: {**_REFERENCE_READ, **_INTAKE, **_CASE_WORK, "hotline.user": _READ},
+    Role.SUPERVISOR: {
+        **_REFERENCE_READ,
+        **_INTAKE,
+        **_CASE_WORK,
+        "hotline.user": _READ,
+        "hotline.auditentry": _READ,
+    },
     Role.PARTNER: {
         **_REFERENCE_READ,
         "cases.case": _READ,
@@ -39,17 +44,24 @@ ROLE_PERMISSIONS = {
         "cases.outcome": ("view", "add"),
     },
     Role.ADMIN: {
-        "hotline.region": _ALL,
-        "hotline.industry": _ALL,
-        "hotline.code": _ALL,
-        "hotline.team": _ALL,
-        "hotline.partnerorganisation": _ALL,
-        "hotline.user": _ALL,
+        # Nobody deletes: reference data and accounts are what cases, intake and the audit
+        # trail refer to. A row no longer in use is made inactive (codes, partner
+        # organisations, accounts) or corrected.
+        "hotline.region": _WORK,
+        "hotline.industry": _WORK,
+        "hotline.code": _WORK,
+        "hotline.team": _WORK,
+        "hotline.partnerorganisation": _WORK,
+        "hotline.user": _WORK,
         "auth.group": _READ,
         "hotline.workerheartbeat": _READ,
+        "hotline.auditentry": _READ,
         "cases.casereferencecounter": _READ,
-        **_INTAKE,
-        **_CASE_WORK,
+        # Unlocking an account locked after failed sign-ins is deleting its lock-out record.
+        "axes.accessattempt": ("view", "delete"),
+        # Admins configure the system; they read intake and cases (audited) but do not work
+        # them.
+        **{label: _READ for label in [*_INTAKE, *_CASE_WORK]},
     },
 }
 

@@ -190,6 +190,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Messages can name a record (an identifier's value, a person's name): keep them in the
+# session, on the server, not in a signed but readable cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Celery. Without a broker, tasks run in-process at the moment they are enqueued, so a single
 # desk can run Hotline with no Redis at all.

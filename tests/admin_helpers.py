@@ -1,5 +1,6 @@
 """Helpers for admin tests: submit a page's form as a browser would, read its errors."""
 
+import csv
 from html.parser import HTMLParser
 
 from django.db import connection
@@ -110,3 +111,24 @@ def queries_to_show(client, url):
 def signed_in(client, user):
     client.force_login(user)
     return client
+
+
+def listed(response):
+    """The rows a list page shows."""
+    assert response.status_code == 200, response.status_code
+    return list(response.context["cl"].result_list)
+
+
+def csv_rows(response):
+    """A streamed CSV export, read back as lists of strings (the header first)."""
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(text.splitlines()))
+
+
+def messages_after(client, response):
+    """The messages a redirect leads to, as the next page shows them (which consumes them)."""
+    assert response.status_code == 302, response.status_code
+    return [str(message) for message in client.get(response.url).context["messages"]]

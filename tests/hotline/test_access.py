@@ -114,13 +114,14 @@ def test_signed_out_and_inactive_users_see_nothing(world, advocate, supervisor):
 
 # Actions on a case each role can see: who may do what.
 ACTIONS = {
-    "advocate": {Action.VIEW, Action.CHANGE, Action.RECORD_OUTCOME},
+    "advocate": {Action.VIEW, Action.CHANGE, Action.RESPOND_TO_REFERRAL, Action.RECORD_OUTCOME},
     "supervisor": {
         Action.VIEW,
         Action.CHANGE,
         Action.ASSIGN,
         Action.RESTRICT,
         Action.APPROVE_CLOSURE,
+        Action.RESPOND_TO_REFERRAL,
         Action.RECORD_OUTCOME,
     },
     "admin_user": {Action.VIEW},
@@ -159,6 +160,7 @@ PERMISSIONS = {
         Permission.EXPORT,
         Permission.TRIAGE_TIPS,
         Permission.VIEW_AUDIT,
+        Permission.SEE_CASE_READS,
     },
     "admin_user": {
         Permission.VIEW_AUDIT,

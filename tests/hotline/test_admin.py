@@ -28,7 +28,8 @@ HOTLINE_MODELS = [
     "tip",
     "workerheartbeat",
 ]
-ADMIN_MAY_ADD = {"region", "industry", "code", "team", "partnerorganisation", "user", "call", "tip"}
+# Administrators configure; they read intake but do not log it.
+ADMIN_MAY_ADD = {"region", "industry", "code", "team", "partnerorganisation", "user"}
 SUPERVISOR_MAY_ADD = {"call", "tip"}
 
 
