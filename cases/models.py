@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
 from hotline.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField, keyed_hash
-from hotline.db import choices_constraint
+from hotline.db import AppendOnlyQuerySet, choices_constraint
 from hotline.models import TraffickingType
 from hotline.validators import validate_country_code
 
@@ -399,7 +399,9 @@ class Identifier(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.normalised}"
+        # Names the identifier without its value, which is not to be shown by accident (in a
+        # message, a log line, the admin's history).
+        return f"{self.get_kind_display()} #{self.pk}"
 
     def set_normalised(self, normalised):
         """Set the normalised value and the hash that matching compares, together."""
@@ -428,7 +430,7 @@ class Venue(models.Model):
         ordering = ["case", "name"]
 
     def __str__(self):
-        return self.name
+        return f"Venue #{self.pk}"
 
 
 class ReferralStatus(models.TextChoices):
@@ -596,6 +598,8 @@ class CaseEvent(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["case", "at", "pk"]

@@ -17,13 +17,30 @@ from django.db.models import Q
 
 from hotline.models import Role
 
-# Party roles whose identities partners see only when a referral shares them (cases.models).
-VICTIM_ROLES = frozenset({"potential_victim", "survivor"})
-# Identifier kinds that reach a person: hidden from partners unless shared, or unless they
-# belong to someone named as a perpetrator.
+# The party roles whose identities a partner always sees: the people an investigation is
+# about (cases.models.Party.Role). Everyone else in a case (victims, survivors, the person who
+# called, witnesses) is shown to a partner by role and demographics only, unless a referral
+# to them shares identities. Listing who may be seen, rather than who is hidden, keeps a role
+# added later hidden until someone decides otherwise.
+PERPETRATOR_ROLES = frozenset(
+    {
+        "recruiter",
+        "transporter",
+        "document_forger",
+        "exploiter",
+        "controller",
+        "buyer",
+        "facilitator",
+    }
+)
+# Identifier kinds that reach a person: shown to a partner only when they belong to a
+# perpetrator, or when identities are shared.
 CONTACT_KINDS = frozenset({"phone", "email", "handle", "address"})
-# Fields of a victim's party that partners do not see unless a referral shares identities.
+# The fields of a party that say who they are.
 IDENTITY_FIELDS = ("name", "aliases", "date_of_birth", "description")
+# A referral the partner declined gives them nothing; one they accepted, or closed after
+# working it, keeps the case theirs (outcomes are reported years later).
+GRANTING_REFERRAL_STATUSES = ("sent", "accepted", "closed")
 # Roles of the people who work cases; admins read them, audited, but do not work them.
 CASE_WORKERS = frozenset({Role.ADVOCATE, Role.SUPERVISOR})
 STAFF = frozenset({Role.ADVOCATE, Role.SUPERVISOR, Role.ADMIN})
@@ -102,7 +119,11 @@ def case_rule(user):
     if role == Role.PARTNER and user.organisation_id is not None:
         # Only cases referred to their organisation, restricted or not: a referral is a
         # deliberate decision to share.
-        return Q(referrals__organisation=user.organisation_id)
+        # One Q, so both conditions hold for the same referral.
+        return Q(
+            referrals__organisation=user.organisation_id,
+            referrals__status__in=GRANTING_REFERRAL_STATUSES,
+        )
     return _NOTHING
 
 
@@ -129,15 +150,16 @@ def identities_shared_rule(user, prefix=""):
     return Q(
         **{
             f"{prefix}referrals__organisation": user.organisation_id,
+            f"{prefix}referrals__status__in": GRANTING_REFERRAL_STATUSES,
             f"{prefix}referrals__shares_identities": True,
         }
     )
 
 
 def identifiers_for(user, identifiers):
-    """Identifiers `user` may see: those of visible cases, and, for staff, those of tips; for a
-    partner, without victims' identifiers and without contact identifiers that belong to no
-    perpetrator, unless a referral shares identities."""
+    """Identifiers `user` may see: those of visible cases, and, for staff, those of tips. A
+    partner sees, unless a referral shares identities, only those of perpetrators and those
+    that reach nobody (vehicles, businesses, payment accounts belonging to no one named)."""
     role = role_of(user)
     if role in (Role.SUPERVISOR, Role.ADMIN):
         return identifiers
@@ -152,10 +174,9 @@ def identifiers_for(user, identifiers):
     identifiers = case_records_for(user, identifiers.filter(case__isnull=False))
     case_model = identifiers.model._meta.get_field("case").related_model
     shared = case_model.objects.filter(identities_shared_rule(user)).values("pk")
-    personal = Q(party__role__in=sorted(VICTIM_ROLES)) | Q(
-        party__isnull=True, kind__in=sorted(CONTACT_KINDS)
-    )
-    return identifiers.filter(Q(case__in=shared) | ~personal)
+    of_perpetrator = Q(party__role__in=sorted(PERPETRATOR_ROLES))
+    impersonal = Q(party__isnull=True) & ~Q(kind__in=sorted(CONTACT_KINDS))
+    return identifiers.filter(Q(case__in=shared) | of_perpetrator | impersonal)
 
 
 def _tips(identifiers):
@@ -243,9 +264,10 @@ def identities_visible(user, case):
 
 def hidden_party_fields(user, party, *, identities=None):
     """The fields of `party` that `user` must not be shown: for a partner without shared
-    identities, who a victim is (their role and demographics stay). `identities` saves a query
-    when the caller knows identities_visible for the party's case."""
-    if party.role not in VICTIM_ROLES:
+    identities, who anyone but a perpetrator is (their role and demographics stay).
+    `identities` saves a query when the caller knows identities_visible for the party's
+    case."""
+    if party.role in PERPETRATOR_ROLES:
         return frozenset()
     if identities is None:
         identities = identities_visible(user, party.case)

@@ -67,6 +67,17 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def lockout_username(request, credentials):
+    """The username the lockout counts failures under (AXES_USERNAME_CALLABLE)."""
+    from hotline.crypto import keyed_hash
+    from hotline.models import User
+
+    username = (credentials or {}).get("username") or ""
+    if not username or User.objects.filter(username=username).exists():
+        return username
+    return f"unknown:{keyed_hash(username)[:32]}"
+
+
 def lockout_response(request, original_response=None, credentials=None):
     """The page a locked-out sign-in gets instead of the sign-in form (AXES_LOCKOUT_CALLABLE)."""
     context = _page_context(

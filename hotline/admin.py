@@ -16,6 +16,7 @@ The cases app builds its admin on the same machinery.
 
 import csv
 import datetime
+import functools
 import inspect
 import ipaddress
 import json
@@ -28,9 +29,10 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect, StreamingHttpResponse
@@ -40,7 +42,7 @@ from django.utils.timesince import timesince
 
 from hotline import access, services
 from hotline.access import Permission
-from hotline.audit import audit_list, audit_view
+from hotline.audit import audit_list, audit_record, audit_view
 from hotline.models import (
     AuditAction,
     Call,
@@ -653,7 +655,46 @@ class UserChangeAdminForm(ServiceForm, UserChangeForm):
             User.objects.filter(pk=user.pk).update(is_superuser=self.cleaned_data["is_superuser"])
         if "user_permissions" in changed:
             user.user_permissions.set(self.cleaned_data["user_permissions"])
+        if changed & set(SUPERUSER_FIELDS):
+            # No service writes these (only a superuser may change them): the audit row is
+            # written here, one for the save, as user_update writes one for the details.
+            audit_record(
+                action=AuditAction.UPDATE, object_kind="user", object_id=user.pk, user=actor
+            )
         return User.objects.get(pk=user.pk)
+
+
+class AuditedPasswordForm(AdminPasswordChangeForm):
+    """The account's password page (Django's form): setting or disabling a password is a
+    change of the account, written to the audit trail with it."""
+
+    def save(self, commit=True):
+        with transaction.atomic():
+            user = super().save(commit)
+            if commit:
+                audit_record(action=AuditAction.UPDATE, object_kind="user", object_id=user.pk)
+        return user
+
+
+def audited_own_password_change(password_change):
+    """The admin's own "Change password" page (AdminSite.password_change), auditing the change
+    of the signed-in person's password: the page redirects after a POST only once it has saved
+    the new one. Password and audit row are saved together or not at all."""
+
+    @functools.wraps(password_change)
+    def view(request, extra_context=None):
+        with transaction.atomic():
+            response = password_change(request, extra_context)
+            if request.method == "POST" and response.status_code == 302:
+                audit_record(
+                    action=AuditAction.UPDATE, object_kind="user", object_id=request.user.pk
+                )
+        return response
+
+    return view
+
+
+admin.site.password_change = audited_own_password_change(admin.site.password_change)
 
 
 @admin.register(User)
@@ -663,6 +704,7 @@ class HotlineUserAdmin(WritesThroughServices, ManagedAdmin, UserAdmin):
     manage = Permission.MANAGE_ACCOUNTS
     form = UserChangeAdminForm
     add_form = UserAddForm
+    change_password_form = AuditedPasswordForm
     add_fieldsets = [
         (None, {"fields": ["username", "password1", "password2"]}),
         ("Role", {"fields": ["role", "team", "organisation"]}),
@@ -692,6 +734,14 @@ class HotlineUserAdmin(WritesThroughServices, ManagedAdmin, UserAdmin):
     def get_queryset(self, request):
         # The role is read from the groups: one query for the page, not one per user.
         return super().get_queryset(request).prefetch_related("groups")
+
+    def has_change_permission(self, request, obj=None):
+        # A superuser's account (its details, role, password) is changed by superusers only:
+        # anyone else could take it over by setting its password. Django's password page asks
+        # this too.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         # Group and staff status follow the role; see ROLE_FIELDS and SUPERUSER_FIELDS.

@@ -6,8 +6,10 @@ RequestContextMiddleware); outside a request (a task, a command) they are empty.
 """
 
 import contextvars
+import ipaddress
 import uuid
 
+from django.conf import settings
 from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -30,8 +32,26 @@ def current_request():
 
 
 def client_ip(request):
-    # REMOTE_ADDR is the peer that connected. Behind a reverse proxy that is the proxy; the
-    # proxy's own logs then join the request id (sent back as X-Request-ID) to the client.
+    """The address of the person making the request: the peer that connected, or, behind
+    HOTLINE_TRUSTED_PROXIES reverse proxies, the address the outermost of them saw.
+
+    Each proxy appends the address it received from to X-Forwarded-For, so with N trusted
+    proxies the client is the N-th entry from the right; entries further left were written by
+    the client itself and are never believed (they would let an attacker pick a new address
+    for every password guess)."""
+    proxies = settings.HOTLINE_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [
+            entry.strip()
+            for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if entry.strip()
+        ]
+        if len(forwarded) >= proxies:
+            candidate = forwarded[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or None
 
 

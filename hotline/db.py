@@ -20,3 +20,14 @@ def choices_constraint(field, choices, *, allow_blank=False, allow_null=False):
         name=f"%(app_label)s_%(class)s_{field}_valid",
         violation_error_message=f"Choose a valid {field.replace('_', ' ')}.",
     )
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """For tables that are only ever appended to: bulk updates and deletes through the ORM are
+    refused, as the model refuses them one row at a time."""
+
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} rows are append-only: they cannot be changed.")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} rows are append-only: they cannot be deleted.")

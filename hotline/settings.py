@@ -147,9 +147,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # A successful sign-in forgets the earlier failures of that username and address.
 AXES_RESET_ON_SUCCESS = True
-# The peer address, the one the audit trail records; never a client-supplied X-Forwarded-For,
-# which would let an attacker pick a new address for every guess.
+# How many reverse proxies stand in front of the web servers (docs/security.md): the client's
+# address is then read from the X-Forwarded-For entries they add, never from entries a client
+# could write itself. 0 (the default): the peer that connected is the client.
+HOTLINE_TRUSTED_PROXIES = env_int("HOTLINE_TRUSTED_PROXIES", 0, minimum=0, maximum=5)
+# The client's address, the one the audit trail records (hotline.audit.client_ip).
 AXES_CLIENT_IP_CALLABLE = "hotline.audit.client_ip"
+# What was typed as a username is kept only when it names an account; anything else (a phone
+# number, a password typed in the wrong box) is kept as its keyed hash, still counted.
+AXES_USERNAME_CALLABLE = "hotline.accounts.lockout_username"
 # Sign-ins and sign-outs are in the audit trail already (hotline.audit); no second log with
 # user agents and addresses.
 AXES_DISABLE_ACCESS_LOG = True
@@ -212,6 +218,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "hotline.tasks.worker_heartbeat", "schedule": 60.0},
+    "sessions-clear": {"task": "hotline.tasks.sessions_clear", "schedule": 3600.0},
     # The retention policy (docs/retention.md), daily at 03:30 in TIME_ZONE, when desks are
     # quiet; it does nothing when HOTLINE_RETENTION_YEARS is 0.
     "retention-apply": {

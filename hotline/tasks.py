@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.core.management import call_command
 
 from hotline import services
 
@@ -7,3 +8,10 @@ from hotline import services
 def worker_heartbeat(self):
     """Record that a worker is alive and consuming; /healthz reports the last heartbeat."""
     services.heartbeat_record(worker=self.request.hostname or "in-process")
+
+
+@shared_task
+def sessions_clear():
+    """Delete expired sessions: a session row can hold what a page showed (a message naming a
+    record) and should not outlive its use."""
+    call_command("clearsessions")

@@ -6,103 +6,128 @@ from django.db import migrations, models
 
 
 def encrypt_and_hash(apps, schema_editor):
-    """Rows written before this migration hold plaintext: read (the fields pass plaintext
-    through), hash and save again, which encrypts."""
+    """Rows written before this migration hold plaintext. Read them as stored (the encrypted
+    fields refuse to read what they cannot decrypt), then write them back through the fields,
+    which encrypts, with the hash of the normalised value."""
     from hotline.crypto import keyed_hash
 
+    cursor = schema_editor.connection.cursor()
     Identifier = apps.get_model("cases", "Identifier")
-    for identifier in Identifier.objects.iterator(chunk_size=2000):
-        identifier.value_hash = keyed_hash(identifier.normalised)
-        identifier.save(update_fields=["value", "normalised", "value_hash"])
+    cursor.execute("SELECT id, value, normalised FROM cases_identifier")
+    for pk, value, normalised in cursor.fetchall():
+        Identifier.objects.filter(pk=pk).update(
+            value=value, normalised=normalised, value_hash=keyed_hash(normalised)
+        )
     Party = apps.get_model("cases", "Party")
-    for party in Party.objects.iterator(chunk_size=2000):
-        party.save(update_fields=["name", "aliases", "date_of_birth", "description"])
+    cursor.execute("SELECT id, name, aliases, date_of_birth, description FROM cases_party")
+    for pk, name, aliases, date_of_birth, description in cursor.fetchall():
+        Party.objects.filter(pk=pk).update(
+            name=name or "",
+            aliases=aliases or "",
+            date_of_birth=date_of_birth or None,
+            description=description or "",
+        )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_database_rules'),
-        ('hotline', '0003_audit_trail'),
+        ("cases", "0002_database_rules"),
+        ("hotline", "0003_audit_trail"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='identifier',
-            name='cases_identifier_normalised_not_empty',
+            model_name="identifier",
+            name="cases_identifier_normalised_not_empty",
         ),
         migrations.RemoveConstraint(
-            model_name='identifier',
-            name='cases_identifier_phone_is_e164',
+            model_name="identifier",
+            name="cases_identifier_phone_is_e164",
         ),
         migrations.RemoveConstraint(
-            model_name='identifier',
-            name='cases_identifier_email_is_lower_case_address',
+            model_name="identifier",
+            name="cases_identifier_email_is_lower_case_address",
         ),
         migrations.RemoveConstraint(
-            model_name='identifier',
-            name='cases_identifier_once_per_case',
+            model_name="identifier",
+            name="cases_identifier_once_per_case",
         ),
         migrations.RemoveConstraint(
-            model_name='identifier',
-            name='cases_identifier_once_per_tip',
+            model_name="identifier",
+            name="cases_identifier_once_per_tip",
         ),
         migrations.RemoveIndex(
-            model_name='identifier',
-            name='identifier_match_idx',
+            model_name="identifier",
+            name="identifier_match_idx",
         ),
         migrations.AddField(
-            model_name='identifier',
-            name='value_hash',
-            field=models.CharField(default='', max_length=64),
+            model_name="identifier",
+            name="value_hash",
+            field=models.CharField(default="", max_length=64),
             preserve_default=False,
         ),
         migrations.AlterField(
-            model_name='identifier',
-            name='normalised',
+            model_name="identifier",
+            name="normalised",
             field=hotline.crypto.EncryptedCharField(max_length=300),
         ),
         migrations.AlterField(
-            model_name='identifier',
-            name='value',
+            model_name="identifier",
+            name="value",
             field=hotline.crypto.EncryptedCharField(max_length=300),
         ),
         migrations.AlterField(
-            model_name='party',
-            name='aliases',
+            model_name="party",
+            name="aliases",
             field=hotline.crypto.EncryptedCharField(blank=True, max_length=300),
         ),
         migrations.AlterField(
-            model_name='party',
-            name='date_of_birth',
+            model_name="party",
+            name="date_of_birth",
             field=hotline.crypto.EncryptedDateField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='party',
-            name='description',
+            model_name="party",
+            name="description",
             field=hotline.crypto.EncryptedTextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='party',
-            name='name',
+            model_name="party",
+            name="name",
             field=hotline.crypto.EncryptedCharField(blank=True, max_length=200),
         ),
         migrations.RunPython(encrypt_and_hash, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='identifier',
-            index=models.Index(fields=['kind', 'platform', 'value_hash'], name='identifier_match_idx'),
+            model_name="identifier",
+            index=models.Index(
+                fields=["kind", "platform", "value_hash"], name="identifier_match_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identifier',
-            constraint=models.CheckConstraint(condition=models.Q(('value_hash__regex', '^[0-9a-f]{64}$')), name='cases_identifier_hash_of_normalised_value', violation_error_message='An identifier is stored with the keyed hash of its normalised value.'),
+            model_name="identifier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value_hash__regex", "^[0-9a-f]{64}$")),
+                name="cases_identifier_hash_of_normalised_value",
+                violation_error_message="An identifier is stored with the keyed hash of its normalised value.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identifier',
-            constraint=models.UniqueConstraint(condition=models.Q(('case__isnull', False)), fields=('case', 'kind', 'platform', 'value_hash'), name='cases_identifier_once_per_case', violation_error_message='This case already has this identifier.'),
+            model_name="identifier",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("case__isnull", False)),
+                fields=("case", "kind", "platform", "value_hash"),
+                name="cases_identifier_once_per_case",
+                violation_error_message="This case already has this identifier.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identifier',
-            constraint=models.UniqueConstraint(condition=models.Q(('tip__isnull', False)), fields=('tip', 'kind', 'platform', 'value_hash'), name='cases_identifier_once_per_tip', violation_error_message='This tip already has this identifier.'),
+            model_name="identifier",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("tip__isnull", False)),
+                fields=("tip", "kind", "platform", "value_hash"),
+                name="cases_identifier_once_per_tip",
+                violation_error_message="This tip already has this identifier.",
+            ),
         ),
     ]

@@ -23,14 +23,28 @@ DROP FUNCTION IF EXISTS hotline_auditentry_append_only();
 """
 
 
+# SQLite has no TRUNCATE, so the test suite resets tables with DELETE: refuse updates only.
+SQLITE_FORWARD = """
+CREATE TRIGGER hotline_auditentry_append_only BEFORE UPDATE ON hotline_auditentry
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only (UPDATE refused)');
+END;
+"""
+SQLITE_REVERSE = "DROP TRIGGER IF EXISTS hotline_auditentry_append_only;"
+
+
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRES_FORWARD, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_FORWARD)
 
 
 def reverse(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRES_REVERSE, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_REVERSE)
 
 
 class Migration(migrations.Migration):

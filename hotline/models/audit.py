@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotline.db import choices_constraint
+from hotline.db import AppendOnlyQuerySet, choices_constraint
 
 
 class AuditAction(models.TextChoices):
@@ -49,6 +49,8 @@ class AuditEntry(models.Model):
     case_id = models.BigIntegerField(null=True, blank=True)
     request_id = models.CharField(max_length=32, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

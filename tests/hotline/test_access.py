@@ -300,7 +300,9 @@ def test_intake_visibility(world, supervisor, advocate, other_advocate, partner,
 
 
 def test_the_access_module_names_the_cases_app_s_own_values():
-    assert {role.value for role in Party.VICTIM_ROLES} == access.VICTIM_ROLES
+    assert set(Party.Role.values) >= access.PERPETRATOR_ROLES
+    assert not access.PERPETRATOR_ROLES & {role.value for role in Party.VICTIM_ROLES}
+    assert not access.PERPETRATOR_ROLES & {"reporter", "witness"}
     assert set(access.CONTACT_KINDS) <= set(Identifier.Kind.values)
     assert set(access.IDENTITY_FIELDS) <= {field.name for field in Party._meta.fields}
     for field in ("assignee", "team", "is_restricted", "referrals"):
@@ -313,3 +315,43 @@ def test_a_new_role_less_account_sees_nothing(world):
     user = type(user).objects.get(pk=user.pk)
     assert not access.cases_for(user, Case.objects.all()).exists()
     assert not access.may(user, Permission.LOG_INTAKE)
+
+
+def test_a_partner_sees_neither_the_reporter_nor_a_witness_unless_shared(
+    world, supervisor, partner
+):
+    for name in ("referred", "shared"):
+        case = world[name]
+        reporter = services.party_add(actor=supervisor, case=case, role="reporter", name="Rita")
+        witness = services.party_add(actor=supervisor, case=case, role="witness", name="Wendy")
+        services.identifier_add(
+            actor=supervisor, case=case, party=reporter, kind="phone", value="7135550100"
+        )
+        services.identifier_add(
+            actor=supervisor, case=case, party=witness, kind="email", value="w@example.org"
+        )
+        expected = frozenset() if name == "shared" else frozenset(access.IDENTITY_FIELDS)
+        assert access.hidden_party_fields(partner, reporter) == expected
+        assert access.hidden_party_fields(partner, witness) == expected
+    seen = access.identifiers_for(partner, Identifier.objects.all())
+    assert not seen.filter(case=world["referred"]).exists()
+    assert seen.filter(case=world["shared"]).count() == 2
+
+
+def test_a_declined_referral_gives_the_partner_nothing(world, supervisor, partner):
+    case = world["referred"]
+    for referral in case.referrals.all():
+        services.referral_respond(actor=partner, referral=referral, status="declined")
+    assert not access.can_see(partner, case)
+    shared = world["shared"].referrals.get()
+    services.referral_respond(actor=partner, referral=shared, status="accepted")
+    services.referral_respond(actor=partner, referral=shared, status="closed")
+    assert access.can_see(partner, world["shared"])
+    assert access.identities_visible(partner, world["shared"])
+
+
+def test_of_two_referrals_only_the_declined_one_is_ignored(world, supervisor, partner):
+    case = world["referred"]
+    first, _second = case.referrals.order_by("pk")
+    services.referral_respond(actor=partner, referral=first, status="declined")
+    assert access.can_see(partner, case)

@@ -380,3 +380,13 @@ def test_the_code_pages_never_redirect_to_another_site(client, supervisor, super
         reverse("accounts:otp_verify"), {"code": code, "next": "https://evil.example/"}
     )
     assert (response.status_code, response.url) == (302, reverse("admin:index"))
+
+
+def test_what_was_typed_as_an_unknown_username_is_not_kept_in_the_lockout_table(client, advocate):
+    from axes.models import AccessAttempt
+
+    client.post("/admin/login/", {"username": "+1 713 555 0199", "password": "x"})
+    client.post("/admin/login/", {"username": "alice", "password": "wrong"})
+    usernames = set(AccessAttempt.objects.values_list("username", flat=True))
+    assert "alice" in usernames
+    assert not any("555" in username for username in usernames)

@@ -2,12 +2,22 @@
 big tables, and that its writes go through the services."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
 from hotline import services
-from hotline.models import Call, Code, Industry, Region, Role, Tip, User, WorkerHeartbeat
+from hotline.models import (
+    AuditEntry,
+    Call,
+    Code,
+    Industry,
+    Region,
+    Role,
+    Tip,
+    User,
+    WorkerHeartbeat,
+)
 from tests.admin_helpers import errors_of, form_data, queries_to_show, signed_in
 from tests.conftest import PASSWORD
 from tests.factories import CallFactory, TipFactory, region
@@ -600,3 +610,147 @@ def test_worker_heartbeats_are_read_only(client, admin_user):
     assert client.post(url, {"last_seen_0": "2020-01-01"}).status_code == 403
     assert client.get(admin_url("workerheartbeat", "delete", "celery@worker-1")).status_code == 403
     assert WorkerHeartbeat.objects.get().last_seen.date() == timezone.now().date()
+
+
+# --- Superuser accounts and passwords ------------------------------------------------------------
+
+NEW_PASSWORD = "a-different-long-passphrase-77"
+
+
+@pytest.fixture
+def root(db):
+    """A superuser who is also an administrator."""
+    user = services.user_create(username="root", password=PASSWORD, role=Role.ADMIN)
+    User.objects.filter(pk=user.pk).update(is_superuser=True)
+    return User.objects.get(pk=user.pk)
+
+
+def password_page(user):
+    # django.contrib.auth's UserAdmin names the page so whatever the user model.
+    return reverse("admin:auth_user_password_change", args=[user.pk])
+
+
+def set_password(client, user, password=NEW_PASSWORD):
+    data = {"usable_password": "true", "password1": password, "password2": password}
+    return client.post(password_page(user), data)
+
+
+def audit_after(before):
+    return [
+        (entry.user, entry.action, entry.object_kind, entry.object_id)
+        for entry in AuditEntry.objects.filter(pk__gt=before).order_by("pk")
+    ]
+
+
+def last_audit_pk():
+    return AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def test_an_administrator_who_is_not_a_superuser_cannot_change_a_superuser_nor_set_its_password(
+    client, admin_user, root
+):
+    signed_in(client, admin_user)
+    url = admin_url("user", "change", root.pk)
+    page = client.get(url)
+    assert (page.status_code, page.context["has_change_permission"]) == (200, False)
+
+    assert client.post(url, {"last_name": "Ng", "role": Role.PARTNER}).status_code == 403
+    assert client.get(password_page(root)).status_code == 403
+    assert set_password(client, root).status_code == 403
+
+    root = User.objects.get(pk=root.pk)
+    assert root.check_password(PASSWORD)
+    assert (root.last_name, root.role, root.is_superuser) == ("", Role.ADMIN, True)
+
+
+def test_a_superuser_changes_another_superuser(client, root, django_user_model):
+    other = django_user_model.objects.create_superuser("other-root", password=PASSWORD)
+    signed_in(client, root)
+
+    assert set_password(client, other).status_code == 302
+
+    assert User.objects.get(pk=other.pk).check_password(NEW_PASSWORD)
+
+
+@pytest.mark.parametrize("who", ["admin_user", "root"])
+def test_a_password_set_on_an_account_s_password_page_is_audited(client, request, advocate, who):
+    actor = request.getfixturevalue(who)
+    signed_in(client, actor)
+    before = last_audit_pk()
+
+    response = set_password(client, advocate)
+
+    assert response.status_code == 302, errors_of(client.get(password_page(advocate)))
+    assert User.objects.get(pk=advocate.pk).check_password(NEW_PASSWORD)
+    assert audit_after(before) == [(actor, "update", "user", advocate.pk)]
+
+
+def test_disabling_an_account_s_password_is_audited(client, admin_user, advocate):
+    signed_in(client, admin_user)
+    before = last_audit_pk()
+
+    # The page's "Disable password-based authentication" button.
+    data = {"usable_password": "false", "unset-password": "1"}
+    response = client.post(password_page(advocate), data)
+
+    assert response.status_code == 302
+    assert not User.objects.get(pk=advocate.pk).has_usable_password()
+    assert audit_after(before) == [(admin_user, "update", "user", advocate.pk)]
+
+
+def test_a_password_refused_by_the_validators_changes_nothing_and_is_not_audited(
+    client, admin_user, advocate
+):
+    signed_in(client, admin_user)
+    before = last_audit_pk()
+
+    response = set_password(client, advocate, password="password")
+
+    assert response.status_code == 200
+    assert User.objects.get(pk=advocate.pk).check_password(PASSWORD)
+    assert audit_after(before) == []
+
+
+def test_changing_one_s_own_password_in_the_admin_is_audited(client, supervisor):
+    signed_in(client, supervisor)
+    before = last_audit_pk()
+
+    response = client.post(
+        reverse("admin:password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=supervisor.pk).check_password(NEW_PASSWORD)
+    assert audit_after(before) == [(supervisor, "update", "user", supervisor.pk)]
+    # A wrong old password changes nothing and writes nothing.
+    before = last_audit_pk()
+    response = client.post(
+        reverse("admin:password_change"),
+        {"old_password": "wrong", "new_password1": PASSWORD, "new_password2": PASSWORD},
+    )
+    assert response.status_code == 200
+    assert audit_after(before) == []
+
+
+@pytest.mark.parametrize("change", ["is_superuser", "user_permissions", "both"])
+def test_a_superuser_granting_superuser_status_or_permissions_is_audited(
+    client, root, advocate, change
+):
+    signed_in(client, root)
+    url = admin_url("user", "change", advocate.pk)
+    data = form_data(client.get(url))
+    permission = Permission.objects.get(codename="view_auditentry")
+    if change in ("is_superuser", "both"):
+        data["is_superuser"] = "on"
+    if change in ("user_permissions", "both"):
+        data["user_permissions"] = [permission.pk]
+    before = last_audit_pk()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    user = User.objects.get(pk=advocate.pk)
+    assert user.is_superuser is (change != "user_permissions")
+    assert list(user.user_permissions.all()) == ([] if change == "is_superuser" else [permission])
+    assert audit_after(before) == [(root, "update", "user", advocate.pk)]

@@ -86,3 +86,53 @@ def test_postgres_refuses_to_update_or_delete_audit_entries_even_in_raw_sql(advo
         ):
             cursor.execute(statement, [entry.pk])
     assert AuditEntry.objects.get(pk=entry.pk).action == "create"
+
+
+def test_the_orm_refuses_bulk_changes_to_the_trail_and_the_timeline(advocate):
+    from cases.models import CaseEvent
+
+    CaseFactory(actor=advocate)
+    for queryset in (AuditEntry.objects.all(), CaseEvent.objects.all()):
+        with pytest.raises(TypeError, match="append-only"):
+            queryset.update(at=None)
+        with pytest.raises(TypeError, match="append-only"):
+            queryset.delete()
+    assert AuditEntry.objects.exists() and CaseEvent.objects.exists()
+
+
+def test_the_database_refuses_to_update_an_audit_entry_in_raw_sql_on_any_database(advocate):
+    entry = AuditEntry.objects.get(object_kind="case", object_id=CaseFactory(actor=advocate).pk)
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE hotline_auditentry SET action = 'view' WHERE id = %s", [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).action == "create"
+
+
+def test_behind_trusted_proxies_the_client_is_read_from_their_entries_only(rf, settings):
+    from hotline.audit import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2")
+    request.META["HTTP_X_FORWARDED_FOR"] = "6.6.6.6, 203.0.113.9"
+    settings.HOTLINE_TRUSTED_PROXIES = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.HOTLINE_TRUSTED_PROXIES = 1
+    assert client_ip(request) == "203.0.113.9"
+    request.META["HTTP_X_FORWARDED_FOR"] = "not-an-address"
+    assert client_ip(request) == "10.0.0.2"
+
+
+def test_expired_sessions_are_cleared_by_the_periodic_task(client, advocate):
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from hotline.tasks import sessions_clear
+
+    client.force_login(advocate)
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(minutes=1))
+    sessions_clear.delay()
+    assert not Session.objects.exists()

@@ -77,7 +77,8 @@ def test_a_new_key_in_front_reads_old_data_and_rotation_re_encrypts_it(advocate,
 
     out = io.StringIO()
     call_command("encryption_rotate", stdout=out)
-    assert "cases.Party: 1 rows re-encrypted" in out.getvalue()
+    assert "cases.Party.name: 1 values re-encrypted" in out.getvalue()
+    assert "cases.Identifier: 1 hashes recomputed" in out.getvalue()
 
     settings.HOTLINE_ENCRYPTION_KEYS = [new_key]
     assert Party.objects.get().name == "Juan Pérez"
@@ -111,3 +112,45 @@ def test_in_debug_mode_a_fixed_development_key_needs_no_set_up():
     assert key == keys.development_key("secret", "encryption")
     Fernet(key)
     assert keys.env_fernet_keys("HOTLINE_ENCRYPTION_KEYS", default=key, environ={}) == [key]
+
+
+def test_a_missing_key_fails_loudly_instead_of_showing_ciphertext(advocate, settings):
+    from hotline.crypto import UndecryptableValue
+
+    case = CaseFactory(actor=advocate)
+    services.party_add(
+        actor=advocate,
+        case=case,
+        role="survivor",
+        name="Ana",
+        date_of_birth=datetime.date(2001, 2, 3),
+    )
+    settings.HOTLINE_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(UndecryptableValue, match=r"cases\.Party\.name cannot be decrypted"):
+        Party.objects.get()
+
+
+def test_rotation_without_the_old_key_changes_nothing_and_says_so(advocate, settings):
+    from django.core.management.base import CommandError
+
+    case = CaseFactory(actor=advocate)
+    services.party_add(actor=advocate, case=case, role="recruiter", name="Juan")
+    services.identifier_add(actor=advocate, case=case, kind="phone", value="2025550143")
+    before = raw_rows("cases_party", ["name"]) + raw_rows("cases_identifier", ["value_hash"])
+    old_keys = settings.HOTLINE_ENCRYPTION_KEYS
+    settings.HOTLINE_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(CommandError, match=r"cannot be decrypted.*Nothing was changed"):
+        call_command("encryption_rotate", stdout=io.StringIO())
+    assert raw_rows("cases_party", ["name"]) + raw_rows("cases_identifier", ["value_hash"]) == (
+        before
+    )
+    settings.HOTLINE_ENCRYPTION_KEYS = old_keys
+    assert Party.objects.get().name == "Juan"
+
+
+def test_a_form_value_that_looks_like_ciphertext_is_kept_as_typed(advocate):
+    # Values from forms are plaintext: nothing tries to decrypt them on the way in.
+    token = Fernet.generate_key().decode()
+    case = CaseFactory(actor=advocate)
+    party = services.party_add(actor=advocate, case=case, role="recruiter", name=token[:40])
+    assert Party.objects.get(pk=party.pk).name == token[:40]
