@@ -11,7 +11,7 @@ here, and nothing deletes a case or what is recorded on it.
 Who sees which case and what they may do to it is the access module's (hotline/access.py):
 every queryset here goes through cases_for, case_records_for or identifiers_for, and what a
 page lets someone change follows access.can (assignment, restriction, closing, answering a
-referral). Reading a case, a party or an identifier is written to the audit trail; the case
+referral). Reading a case or anything recorded on it is written to the audit trail; the case
 page shows supervisors who viewed it. The audit trail's own admin is registered here
 (AuditTrailAdmin), because only the cases app knows case references.
 """
@@ -728,8 +728,10 @@ class PartyAdmin(AuditedReads, CaseRowAdmin):
 class IdentifierAdmin(AuditedReads, CaseRowAdmin):
     form = IdentifierForm
     record_fields = ["normalised", "created_by", "created_at"]
-    autocomplete_fields = ["case", "tip"]
-    raw_id_fields = ["party"]
+    # Autocompletes, never raw-id widgets: a raw-id widget labels the id it is given through
+    # the default manager, past the access module (?party=<a party of a hidden case> would be
+    # named). An autocomplete's label comes from the field's choices, which ScopedRows narrows.
+    autocomplete_fields = ["case", "tip", "party"]
     list_display = ["normalised", "kind", "platform", "value", "case", "tip", "party"]
     list_filter = ["kind", "platform"]
     list_select_related = ["case", "tip", "party"]
@@ -754,7 +756,7 @@ class IdentifierAdmin(AuditedReads, CaseRowAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(CaseRowAdmin):
+class VenueAdmin(AuditedReads, CaseRowAdmin):
     form = VenueForm
     record_fields = ["created_by", "created_at"]
     autocomplete_fields = ["case", "industry", "region"]
@@ -766,7 +768,7 @@ class VenueAdmin(CaseRowAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(CaseRowAdmin):
+class ReferralAdmin(AuditedReads, CaseRowAdmin):
     form = ReferralForm
     record_fields = ["responded_at", "sent_by", "updated_at"]
     autocomplete_fields = ["case", "organisation"]
@@ -792,11 +794,11 @@ class ReferralAdmin(CaseRowAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(CaseRowAdmin):
+class OutcomeAdmin(AuditedReads, CaseRowAdmin):
     form = OutcomeForm
     action = Action.RECORD_OUTCOME
     record_fields = ["recorded_by", "recorded_at"]
-    raw_id_fields = ["referral"]
+    autocomplete_fields = ["case", "referral"]
     list_display = ["case", "kind", "occurred_on", "agency", "referral"]
     list_filter = ["kind"]
     list_select_related = ["case", "referral"]
@@ -806,7 +808,7 @@ class OutcomeAdmin(CaseRowAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(CaseRowAdmin):
+class NoteAdmin(AuditedReads, CaseRowAdmin):
     form = NoteForm
     record_fields = ["author", "created_at"]
     list_display = ["__str__", "case", "author", "created_at"]
@@ -822,7 +824,7 @@ class NoteAdmin(CaseRowAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(CaseRecords, ReadOnlyAdmin):
+class CaseEventAdmin(AuditedReads, CaseRecords, ReadOnlyAdmin):
     list_display = ["at", "case", "kind", "actor", "details"]
     list_filter = ["kind"]
     list_select_related = ["case", "actor"]
@@ -853,8 +855,13 @@ class AuditTrailAdmin(AuditEntryAdmin):
     """hotline.admin.AuditEntryAdmin, with the case references only this app knows: a column,
     and a search that finds a case's whole trail by its reference."""
 
+    # The kinds the timeline's writes name, and those only reads name (the timeline itself).
     object_kinds = sorted(
-        {*AuditEntryAdmin.object_kinds, *(kind for _action, kind, _key in events.AUDIT.values())}
+        {
+            *AuditEntryAdmin.object_kinds,
+            *(kind for _action, kind, _key in events.AUDIT.values()),
+            CaseEvent._meta.model_name,
+        }
     )
     search_help_text = (
         "Search by case reference (HT-2026-000123), username, request id or IP address."

@@ -3,8 +3,8 @@
 Who sees which rows and may do what is the access module's (hotline/access.py): every admin
 of records fetches them through it (ScopedRows), so a record someone may not see does not
 exist for them, in lists, detail pages, autocompletes and the choices a form accepts. Reads
-of cases, parties and identifiers are written to the audit trail (AuditedReads), and lists
-can be exported as CSV (ExportsCSV). docs/admin.md describes it.
+of case records, calls and tips are written to the audit trail (AuditedReads), and lists can
+be exported as CSV (ExportsCSV). docs/admin.md describes it.
 
 Writes go through the services, as everywhere else. A form that writes rows is a ServiceForm:
 create(actor) adds a row with a service, update(actor) saves the changes with one. When a
@@ -204,10 +204,18 @@ class WritesThroughServices:
             formset.actor = request.user
             self.save_formset(request, form, formset, change=change)
 
-    # The admin's own history (django_admin_log, the "Recent actions" and "History" pages) names
-    # each row it records. It would name it by its str, which for an identifier is its value:
-    # encrypted in its own table, it must not be copied in plain text into another. The services
-    # write the audit trail; this history names rows by kind and reference or id only.
+    # The admin's own history (django_admin_log, the "Recent actions" and "History" pages) and
+    # the messages it shows after a save (kept in the session until the next page) name each
+    # row. They would name it by its str, which may say what the row holds (a value, a name):
+    # encrypted in its own table, that must not be copied in plain text into another. The
+    # services write the audit trail; this history and these messages name rows by kind and
+    # reference or id only (history_label).
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return super().response_add(request, NamedByLabel(obj), post_url_continue)
+
+    def response_change(self, request, obj):
+        return super().response_change(request, NamedByLabel(obj))
 
     def log_addition(self, request, obj, message):
         return _log_entry(request, obj, ADDITION, message)
@@ -235,9 +243,27 @@ class WritesThroughServices:
 
 
 def history_label(obj):
-    """What the admin's history calls a row: its reference where it has one (cases, tips),
-    otherwise its kind and id; never its contents."""
+    """What the admin's history and messages call a row: its reference where it has one
+    (cases, tips), otherwise its kind and id; never its contents."""
     return getattr(obj, "reference", "") or f"{obj._meta.verbose_name} {obj.pk}"
+
+
+class NamedByLabel:
+    """A saved row as the admin's responses to a save see it: the row itself (every attribute
+    is the row's), but named by its history_label. Django builds the success message (and a
+    pop-up's answer) from str(obj); this keeps them to the label."""
+
+    def __init__(self, obj):
+        object.__setattr__(self, "_row", obj)
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._row, name, value)
+
+    def __str__(self):
+        return history_label(self._row)
 
 
 def _log_entry(request, obj, flag, message):
@@ -322,13 +348,21 @@ class ManagedAdmin(admin.ModelAdmin):
 
 
 class AuditedReads:
-    """A ModelAdmin mixin for records whose every read is audited (cases, parties,
-    identifiers): the detail page's GET writes one audit_view row (a POST that comes back with
-    errors shows what the person typed, not a new read), its history page one too, and a list
-    page one audit_list row with the ids of the rows on the page."""
+    """A ModelAdmin mixin for records whose every read is audited (cases and everything
+    recorded on them, calls, tips): every page of an existing row the admin renders writes one
+    audit_view row, with the case the row belongs to, whatever the method. A POST that comes
+    back with errors shows the row too (the fields not typed in, the inline rows, the record
+    fields), and a crafted POST can make the page come back on purpose; a POST that succeeds
+    renders nothing (it redirects) and writes the rows of its writes only. The history page
+    writes one row too, and a list page one audit_list row with the ids of the rows on the
+    page.
+
+    The admin renders a change page once per request: render_change_form is where it does,
+    after the form is validated (and, when a service refused the save, validated again), so
+    one row stands for exactly one page shown."""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if change and obj is not None and request.method == "GET":
+        if change and obj is not None and obj.pk is not None:
             audit_view(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -778,7 +812,7 @@ class CallAdminForm(ServiceForm):
 
 
 @admin.register(Call)
-class CallAdmin(ScopedRows, WritesThroughServices, admin.ModelAdmin):
+class CallAdmin(AuditedReads, ScopedRows, WritesThroughServices, admin.ModelAdmin):
     form = CallAdminForm
     list_display = [
         "__str__",
@@ -862,7 +896,7 @@ class TipAdminForm(ServiceForm):
 
 
 @admin.register(Tip)
-class TipAdmin(ScopedRows, WritesThroughServices, admin.ModelAdmin):
+class TipAdmin(AuditedReads, ScopedRows, WritesThroughServices, admin.ModelAdmin):
     form = TipAdminForm
     list_display = [
         "reference",

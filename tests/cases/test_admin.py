@@ -2,14 +2,25 @@
 through the services, so the case's timeline tells what happened."""
 
 import datetime
+import json
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
 from cases.admin import ReferralForm
-from cases.models import Case, CaseEvent, CaseReferenceCounter, Identifier, Referral
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseReferenceCounter,
+    Identifier,
+    Party,
+    Referral,
+    Venue,
+)
 from hotline import services as hotline_services
 from hotline.models import Region, Role, Tip
 from tests.admin_helpers import add_inline_row, errors_of, form_data, queries_to_show, signed_in
@@ -1051,3 +1062,78 @@ def test_the_case_page_says_when_retention_erased_its_identities(client, supervi
     Case.objects.filter(pk=case.pk).update(identities_erased_at=timezone.now())
 
     assert "Identities erased at" in client.get(url).content.decode()
+
+
+# --- Nothing a record holds is copied into the session or the admin's log ------------------------
+
+
+def stored_text():
+    """What the session table and the admin's log hold, read past the models: the session
+    payloads decoded (they are only signed and encoded), the log as it is."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT session_data FROM django_session")
+        sessions = [SessionStore().decode(data) for (data,) in cursor.fetchall()]
+        cursor.execute("SELECT object_repr, change_message FROM django_admin_log")
+        logged = [" ".join(row) for row in cursor.fetchall()]
+    return json.dumps(sessions, ensure_ascii=False, default=str), " ".join(logged)
+
+
+def test_adding_records_leaves_no_name_value_or_venue_in_the_session_or_the_admin_log(
+    client, advocate, advocates_case, monkeypatch
+):
+    # Whatever a record's str says (an identifier's value, a venue's name, a person's name),
+    # the admin names rows by their kind and id: the messages it keeps in the session until
+    # the next page and its history never hold what a record holds.
+    monkeypatch.setattr(Party, "__str__", lambda party: party.name)
+    monkeypatch.setattr(Identifier, "__str__", lambda identifier: identifier.value)
+    monkeypatch.setattr(Venue, "__str__", lambda venue: venue.name)
+    case = advocates_case
+    signed_in(client, advocate)
+    added = [
+        ("party", {"role": "potential_victim", "name": "Maria Quintero"}),
+        ("identifier", {"kind": "phone", "value": "(713) 555-0147"}),
+        ("venue", {"name": "Sunrise Motel", "address": "12 Harbor Road"}),
+    ]
+    # Each message waits in the session until the next page shows it: read after each save.
+    sessions = []
+    for model_name, values in added:
+        data = form_data(client.get(admin_url(model_name, "add")))
+        response = client.post(admin_url(model_name, "add"), {**data, "case": case.pk, **values})
+        assert response.status_code == 302, errors_of(response)
+        sessions.append(stored_text()[0])
+    # And on the case page, as inline rows, with "Save and continue editing".
+    url = admin_url("case", "change", case.pk)
+    data = form_data(client.get(url))
+    add_inline_row(data, "parties", role="survivor", name="Rosa Quintero")
+    add_inline_row(data, "identifiers", kind="email", value="rosa.q@example.org")
+    add_inline_row(data, "venues", name="Sunset Motel")
+    response = client.post(url, {**data, "_continue": "1"})
+    assert response.status_code == 302, errors_of(response)
+    changed, logged = stored_text()
+    sessions = " ".join([*sessions, changed])
+
+    assert sessions.count("was added successfully") == 3
+    assert "was changed successfully" in changed
+    for plaintext in ("Quintero", "555", "Sunrise", "Harbor", "Sunset", "rosa.q"):
+        assert plaintext not in sessions
+        assert plaintext not in logged
+    party = case.parties.get(role="potential_victim")
+    assert f"party {party.pk}" in sessions and f"party {party.pk}" in logged
+    assert LogEntry.objects.count() == 4
+
+
+def test_a_message_about_an_account_does_not_name_the_person(client, admin_user, advocate):
+    signed_in(client, admin_user)
+    url = reverse("admin:hotline_user_change", args=[advocate.pk])
+    data = form_data(client.get(url))
+
+    response = client.post(url, {**data, "first_name": "Alice", "last_name": "Ng"})
+
+    assert response.status_code == 302, errors_of(response)
+    sessions, logged = stored_text()
+    assert "was changed successfully" in sessions
+    for plaintext in ("alice", "Alice", "Ng"):
+        assert plaintext not in sessions
+        assert plaintext not in logged
