@@ -42,7 +42,7 @@ from django.utils.timesince import timesince
 
 from hotline import access, services
 from hotline.access import Permission
-from hotline.audit import audit_list, audit_record, audit_view
+from hotline.audit import audit_list, audit_record, audit_view, current_request
 from hotline.models import (
     AuditAction,
     Call,
@@ -685,15 +685,13 @@ class UserChangeAdminForm(ServiceForm, UserChangeForm):
             details.pop("team", None)
         if details:
             user = services.user_update(actor=actor, user=user, **details)
-        if "is_superuser" in changed:
-            User.objects.filter(pk=user.pk).update(is_superuser=self.cleaned_data["is_superuser"])
-        if "user_permissions" in changed:
-            user.user_permissions.set(self.cleaned_data["user_permissions"])
         if changed & set(SUPERUSER_FIELDS):
-            # No service writes these (only a superuser may change them): the audit row is
-            # written here, one for the save, as user_update writes one for the details.
-            audit_record(
-                action=AuditAction.UPDATE, object_kind="user", object_id=user.pk, user=actor
+            data = self.cleaned_data
+            user = services.user_privileges_set(
+                actor=actor,
+                user=user,
+                is_superuser=data["is_superuser"] if "is_superuser" in changed else None,
+                permissions=data["user_permissions"] if "user_permissions" in changed else None,
             )
         return User.objects.get(pk=user.pk)
 
@@ -703,11 +701,15 @@ class AuditedPasswordForm(AdminPasswordChangeForm):
     change of the account, written to the audit trail with it."""
 
     def save(self, commit=True):
-        with transaction.atomic():
-            user = super().save(commit)
-            if commit:
-                audit_record(action=AuditAction.UPDATE, object_kind="user", object_id=user.pk)
-        return user
+        if not commit:
+            return super().save(commit=False)
+        usable = self.cleaned_data["set_usable_password"]
+        # The signed-in administrator, from the request being served, is the actor.
+        return services.user_password_set(
+            actor=current_request().user,
+            user=self.user,
+            password=self.cleaned_data["password1"] if usable else None,
+        )
 
 
 def audited_own_password_change(password_change):

@@ -300,6 +300,34 @@ def user_role_set(*, actor, user, role, team=None, organisation=None):
 
 
 @transaction.atomic
+def user_password_set(*, actor, user, password):
+    """Set an account's password, or, with None, disable password sign-in for it. The caller
+    has checked the password against the validators (Django's password forms do)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(action=AuditAction.UPDATE, object_kind="user", object_id=user.pk, user=actor)
+    return user
+
+
+@transaction.atomic
+def user_privileges_set(*, actor, user, is_superuser=None, permissions=None):
+    """Grant or take away superuser status and permissions outside the roles. Only superusers
+    may (the admin checks); every change is in the audit trail."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if is_superuser is not None and is_superuser != user.is_superuser:
+        user.is_superuser = is_superuser
+        user.save(update_fields=["is_superuser"])
+    if permissions is not None:
+        user.user_permissions.set(permissions)
+    audit_record(action=AuditAction.UPDATE, object_kind="user", object_id=user.pk, user=actor)
+    return user
+
+
+@transaction.atomic
 def user_update(*, actor, user, **changes):
     """Change an account's details; its role changes only through user_role_set."""
     user = User.objects.select_for_update().get(pk=user.pk)

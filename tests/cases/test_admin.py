@@ -133,23 +133,6 @@ def test_a_supervisor_works_cases_but_does_not_see_the_reference_counter(
     assert client.get(admin_url(model_name, "add")).status_code == expected
 
 
-@pytest.mark.parametrize("who", ["partner", "outsider"])
-@pytest.mark.parametrize("model_name", CASE_MODELS)
-def test_partners_and_accounts_without_a_role_are_sent_to_the_login_page(
-    client, request, one_of_each, who, model_name
-):
-    signed_in(client, request.getfixturevalue(who))
-
-    for url in (
-        admin_url(model_name, "changelist"),
-        admin_url(model_name, "change", one_of_each[model_name].pk),
-        admin_url(model_name, "add"),
-    ):
-        response = client.get(url)
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("admin:login"))
-
-
 def test_nobody_deletes_a_case_in_the_admin(client, admin_user, supervisor, root, case):
     for user in (supervisor, admin_user, root):
         signed_in(client, user)

@@ -291,3 +291,31 @@ def test_account_details_change_but_not_the_role_or_staff_status(admin_user, par
     with pytest.raises(ValidationError) as error:
         services.user_update(actor=admin_user, user=partner, team=other_team)
     assert "team" in error.value.message_dict
+
+
+def test_setting_or_disabling_a_password_is_audited(admin_user, advocate):
+    from django.contrib.auth import authenticate
+
+    from hotline.models import AuditEntry
+
+    services.user_password_set(actor=admin_user, user=advocate, password="a-new-long-passphrase")
+    assert authenticate(username="alice", password="a-new-long-passphrase") is not None
+    services.user_password_set(actor=admin_user, user=advocate, password=None)
+    assert authenticate(username="alice", password="a-new-long-passphrase") is None
+    rows = AuditEntry.objects.filter(object_kind="user", object_id=advocate.pk, user=admin_user)
+    assert rows.count() == 2
+
+
+def test_privileges_outside_the_roles_are_audited(admin_user, advocate):
+    from django.contrib.auth.models import Permission
+
+    from hotline.models import AuditEntry
+
+    permission = Permission.objects.get(codename="view_region")
+    user = services.user_privileges_set(
+        actor=admin_user, user=advocate, is_superuser=True, permissions=[permission]
+    )
+    assert user.is_superuser and list(user.user_permissions.all()) == [permission]
+    assert AuditEntry.objects.filter(
+        object_kind="user", object_id=advocate.pk, user=admin_user
+    ).exists()
