@@ -799,7 +799,7 @@ class CallAdminForm(ServiceForm):
 
     class Meta:
         model = Call
-        fields = keyword_arguments(services.call_log, besides=["tip"])
+        fields = keyword_arguments(services.call_log, besides=["tip", "intake_key"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -855,7 +855,7 @@ class CallAdmin(AuditedReads, ScopedRows, WritesThroughServices, admin.ModelAdmi
         return {"advocate": request.user.pk, **super().get_changeform_initial_data(request)}
 
 
-TIP_FIELDS = keyword_arguments(services.tip_submit, besides=["submitted_by"])
+TIP_FIELDS = keyword_arguments(services.tip_submit, besides=["submitted_by", "intake_key"])
 TRIAGE_FIELDS = ["triage_state", "triage_reason", "duplicate_of"]
 # What tip_update corrects: the fields it allows and its own arguments (the indicators).
 TIP_CORRECTIONS = {

@@ -6,7 +6,7 @@ ValidationError (with field names where it can) for anything a person or a partn
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline.audit import audit_record
@@ -39,6 +39,38 @@ USER_CORRECTABLE = {"email", "first_name", "last_name", "language", "is_active",
 def _save_validated(instance):
     instance.full_clean()
     instance.save()
+    return instance
+
+
+def _already_sent(model, intake_key, **same_sender):
+    """The record an earlier attempt with this intake key created, or None.
+
+    A key belongs to whoever first used it: someone else sending it is refused rather than
+    shown that record."""
+    if intake_key is None:
+        return None
+    existing = model.objects.filter(intake_key=intake_key).first()
+    if existing is not None and any(
+        getattr(existing, field) != value for field, value in same_sender.items()
+    ):
+        raise ValidationError({"intake_key": "This key was already used for another record."})
+    return existing
+
+
+def _save_once(instance, **same_sender):
+    """Save a new call or tip; when a concurrent attempt with the same intake key won the race,
+    return the record it made instead (the unique index decides, on every database)."""
+    instance.full_clean(validate_unique=instance.intake_key is None)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        existing = _already_sent(type(instance), instance.intake_key, **same_sender)
+        if existing is None:
+            raise
+        existing.was_repeat = True
+        return existing
+    instance.was_repeat = False
     return instance
 
 
@@ -83,11 +115,20 @@ def call_log(
     summary="",
     urgency=Urgency.ROUTINE,
     tip=None,
+    intake_key=None,
 ):
     """Record a call (a signal). With `tip` (a dict of tip_submit's arguments), the call's
-    tip is recorded with it, in the same transaction."""
-    call = _save_validated(
+    tip is recorded with it, in the same transaction.
+
+    With `intake_key`, sending the same call again returns the first one (`was_repeat` set)
+    and records nothing new."""
+    existing = _already_sent(Call, intake_key, advocate_id=advocate.pk)
+    if existing is not None:
+        existing.was_repeat = True
+        return existing
+    call = _save_once(
         Call(
+            intake_key=intake_key,
             advocate=advocate,
             channel=channel,
             direction=direction,
@@ -99,8 +140,11 @@ def call_log(
             region=region,
             summary=summary,
             urgency=urgency,
-        )
+        ),
+        advocate_id=advocate.pk,
     )
+    if call.was_repeat:
+        return call
     audit_record(action=AuditAction.CREATE, object_kind="call", object_id=call.pk, user=advocate)
     if tip is not None:
         tip_fields = {"urgency": urgency, "region": region, **tip}
@@ -124,13 +168,22 @@ def tip_submit(
     indicators=(),
     people_mentioned="",
     urgency=Urgency.ROUTINE,
+    intake_key=None,
 ):
-    """Record a tip from a call, the public web form or a partner."""
+    """Record a tip from a call, the public web form or a partner.
+
+    With `intake_key`, sending the same tip again returns the first one (`was_repeat` set)."""
+    sender = {"submitted_by_id": getattr(submitted_by, "pk", None), "source": source}
+    existing = _already_sent(Tip, intake_key, **sender)
+    if existing is not None:
+        existing.was_repeat = True
+        return existing
     indicators = _ilo_indicators(indicators)
     if call is not None and received_at is None:
         received_at = call.started_at
-    tip = _save_validated(
+    tip = _save_once(
         Tip(
+            intake_key=intake_key,
             source=source,
             call=call,
             organisation=organisation,
@@ -143,8 +196,11 @@ def tip_submit(
             trafficking_type=trafficking_type,
             people_mentioned=people_mentioned,
             urgency=urgency,
-        )
+        ),
+        **sender,
     )
+    if tip.was_repeat:
+        return tip
     tip.indicators.set(indicators)
     audit_record(action=AuditAction.CREATE, object_kind="tip", object_id=tip.pk, user=submitted_by)
     return tip

@@ -88,6 +88,10 @@ class Call(models.Model):
         on_delete=models.PROTECT,
         related_name="calls_taken",
     )
+    # Set by the form or client that sends the record, once per record it means to create:
+    # a double click, a retry after a lost connection or a resubmitted draft carry the same key
+    # and get the record the first attempt made (hotline.services.call_log / tip_submit).
+    intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -217,6 +221,10 @@ class Tip(models.Model):
         related_name="tips_triaged",
     )
     triaged_at = models.DateTimeField(null=True, blank=True)
+    # Set by the form or client that sends the record, once per record it means to create:
+    # a double click, a retry after a lost connection or a resubmitted draft carry the same key
+    # and get the record the first attempt made (hotline.services.call_log / tip_submit).
+    intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
