@@ -1,0 +1,1 @@
+"""The partner REST API (docs/api.md): serializers, viewsets and filtersets; thin."""

@@ -1,0 +1,87 @@
+"""End-to-end tests in a real browser: Debian's Chromium driven by Playwright, against the
+live server pytest-django runs on the test database.
+
+`browser_for(user)` gives a page signed in as that user (two-factor passed, as after a real
+sign-in); `anonymous_page` one signed in as nobody; `screenshot(page, name)` saves
+docs/screenshots/<name>.png for the README.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+# Playwright's synchronous API runs an event loop in the test's thread, which makes Django
+# refuse database calls from that thread; the test itself is synchronous, so that is safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+# A laptop screen; tests about tablets set their own.
+VIEWPORT = {"width": 1366, "height": 900}
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_for(browser, live_server):
+    """browser_for(user) -> a new page (its own cookies) signed in as user."""
+    contexts = []
+
+    def open_page(user=None, *, locale="en-US", viewport=VIEWPORT):
+        context = browser.new_context(base_url=live_server.url, locale=locale, viewport=viewport)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        if user is not None:
+            client = Client()
+            client.force_login(user)  # two-factor passed (tests/otp_helpers.py)
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+            context.add_cookies(
+                [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+            )
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def anonymous_page(browser_for):
+    return browser_for(None)
+
+
+@pytest.fixture
+def screenshot():
+    def save(page, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return save
