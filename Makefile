@@ -33,6 +33,8 @@ help:
 	@echo "make stack             run the production topology locally on :8001 (make stack-stop)"
 	@echo "make stack-check       start the stack, verify /healthz, stop it"
 	@echo "make bench             time seed_demo on PostgreSQL against bulk_create; writes docs/benchmarks.md"
+	@echo "make bench-rollup      time the statistics rollups on PostgreSQL (1M calls); writes docs/benchmarks.md"
+	@echo "make bench-match       time cross-case matching on PostgreSQL (1M identifiers); writes docs/benchmarks.md"
 	@echo "make clean             remove .venv, caches and collected static files (keeps var/ data)"
 
 # Python 3.11 only (pyproject requires it). pyenv shims may offer just one of the two names, and a
@@ -98,3 +100,32 @@ clean:
 # "seed_demo" section of docs/benchmarks.md. A measurement, not a test.
 bench: $(INSTALLED)
 	$(PY) scripts/bench_seed
+
+# Times the statistics rollups on PostgreSQL with 1,000,000 calls and 100,000 cases (a fresh
+# database, BENCH_ROLLUP_DATABASE_URL, default hotline_bench_rollup on 127.0.0.1): full rebuild
+# against a plain GROUP BY, incremental runs, dashboard and API times; writes the "rollups"
+# section of docs/benchmarks.md. A measurement, not a test.
+.PHONY: bench-rollup
+bench-rollup: $(INSTALLED)
+	$(PY) scripts/bench_rollup
+
+# Cross-case matching on PostgreSQL: one new identifier against 1,000,000 stored ones, beside
+# the single indexed lookup it is built on, and a re-match of 100,000 (a fresh database,
+# BENCH_MATCH_DATABASE_URL, default hotline_bench_match on 127.0.0.1); writes the "matching"
+# section of docs/benchmarks.md. A measurement, not a test.
+.PHONY: bench-match
+bench-match: $(INSTALLED)
+	$(PY) scripts/bench_match
+
+# The API on PostgreSQL with the demo data (100,000 calls, 10,000 cases): gunicorn on loopback,
+# a POST, the case list and a case beside bare INSERT/SELECT endpoints, then a 60-second soak
+# of idempotent retries; writes the "API" section of docs/benchmarks.md. A measurement, not a
+# test (BENCH_DATABASE_URL, default hotline_bench_api on 127.0.0.1).
+.PHONY: bench-api api-schema
+bench-api: $(INSTALLED)
+	$(PY) scripts/bench_api
+
+# The OpenAPI document, checked as CI checks it: no warning, valid (docs/api.md).
+api-schema: export DEBUG ?= 1
+api-schema: $(INSTALLED) | var
+	$(PY) manage.py spectacular --fail-on-warn --validate --file var/openapi.yaml

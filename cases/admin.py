@@ -889,3 +889,33 @@ class AuditTrailAdmin(AuditEntryAdmin):
     @admin.display(description="case", ordering="case_id")
     def case(self, entry):
         return entry.case_reference or entry.case_id
+
+
+# --- Forwarding rules (cases/forwarding.py, docs/forwarding.md) --------------------------------
+
+from cases import models as cases_models  # noqa: E402 - appended section
+from hotline import admin as hotline_admin  # noqa: E402 - appended section
+
+
+@admin.register(cases_models.ForwardingRule)
+class ForwardingRuleAdmin(hotline_admin.ManagedAdmin):
+    """Administrators edit the rules; supervisors read them. A rule in use is made inactive
+    rather than deleted: its forwardings keep naming it."""
+
+    manage = Permission.MANAGE_REFERENCE_DATA
+    list_display = [
+        "name",
+        "trafficking_type",
+        "requires_minor_victim",
+        "requires_adult_victims",
+        "requires_imminent_danger",
+        "requires_consent",
+        "organisation_type",
+        "due_within_hours",
+        "is_active",
+    ]
+    list_filter = ["is_active", "organisation_type", "trafficking_type"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

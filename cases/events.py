@@ -155,3 +155,93 @@ AUDIT = {
     # Each record it changed or deleted has its own audit row too (cases/retention.py).
     Kind.IDENTITIES_ERASED: ("update", "case", None),
 }
+
+
+# --- Closure requests (cases.services.case_closure_*) -----------------------------------------
+# Recorded as "updated" events of the request's fields, and the approval as the status change
+# it is, naming who asked: no new event kind, so the timeline's kinds (and the database's check
+# of them) stay as they are.
+
+CLOSURE_REQUEST_FIELDS = ["closure_requested_reason", "closure_requested_status"]
+
+
+def closure_requested(*, status, closing_reason):
+    return updated(
+        fields=CLOSURE_REQUEST_FIELDS,
+        changes={
+            "closure_requested_status": [None, status],
+            "closure_requested_reason": [None, closing_reason],
+        },
+    )
+
+
+def closure_declined(*, status, closing_reason):
+    return updated(
+        fields=CLOSURE_REQUEST_FIELDS,
+        changes={
+            "closure_requested_status": [status, None],
+            "closure_requested_reason": [closing_reason, None],
+        },
+    )
+
+
+def closure_approved(*, previous, status, closing_reason, requested_by):
+    kind, data = status_changed(previous=previous, status=status, closing_reason=closing_reason)
+    return kind, {**data, "closure_requested_by": _pk(requested_by)}
+
+
+# --- Links between cases and forwarding (cases/linking.py, cases/forwarding.py) ---------------
+# "updated" events of pseudo-fields, like the closure requests above: no new event kind, so the
+# timeline's kinds and the database's check of them stay as they are. Ids and codes only: a
+# cluster's name is typed by a person and stays out of the timeline.
+
+
+def cluster_joined(*, cluster, previous=None, suggestion=None):
+    kind, data = updated(fields=["cluster"], changes={"cluster": [_pk(previous), _pk(cluster)]})
+    return kind, {**data, "suggestion": _pk(suggestion)}
+
+
+def link_dismissed(*, suggestion):
+    kind, data = updated(
+        fields=["link_suggestion"], changes={"link_suggestion": ["open", "dismissed"]}
+    )
+    return kind, {**data, "suggestion": _pk(suggestion)}
+
+
+def cluster_renamed(*, cluster):
+    kind, data = updated(fields=["cluster_name"], changes={})
+    return kind, {**data, "cluster": _pk(cluster)}
+
+
+def forwarding_due(*, forwarding, rule, due_at, referral=None):
+    """A forwarding rule matched: the deadline, and the referral made (None: no partner of the
+    rule's type serves the case's region, forwarding needed)."""
+    kind, data = updated(
+        fields=["forwarding"], changes={"forwarding": [None, "due" if referral else "needed"]}
+    )
+    return kind, {
+        **data,
+        "forwarding": _pk(forwarding),
+        "rule": _pk(rule),
+        "due_at": due_at.isoformat(),
+        "referral": _pk(referral),
+    }
+
+
+def forwarding_completed(*, forwarding, completed_at, due_at):
+    """The partner answered the referral: forwarded, on time or late (seconds late, 0 if not)."""
+    late = max(0, int((completed_at - due_at).total_seconds()))
+    kind, data = updated(
+        fields=["forwarding"], changes={"forwarding": ["due", "late" if late else "on_time"]}
+    )
+    return kind, {
+        **data,
+        "forwarding": _pk(forwarding),
+        "completed_at": completed_at.isoformat(),
+        "late_seconds": late,
+    }
+
+
+def forwarding_overdue(*, forwarding, due_at):
+    kind, data = updated(fields=["forwarding"], changes={"forwarding": ["due", "overdue"]})
+    return kind, {**data, "forwarding": _pk(forwarding), "due_at": due_at.isoformat()}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
 from hotline.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField, keyed_hash
 from hotline.db import AppendOnlyQuerySet, choices_constraint
-from hotline.models import TraffickingType
+from hotline.models import PartnerOrganisation, TraffickingType
 from hotline.validators import validate_country_code
 
 REFERENCE_PATTERN = r"^HT-[0-9]{4}-[0-9]{6}$"
@@ -98,6 +98,24 @@ class Case(models.Model):
     # When the retention policy last erased this case's identities (cases/retention.py). A
     # case erased, reopened and closed again is erased again once that closing is old enough.
     identities_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # An advocate's request that a supervisor close the case (Action.APPROVE_CLOSURE), pending
+    # while closure_requested_at is set and the case is open. Nullable, with no default, so that
+    # adding them altered the table in place on SQLite too, keeping its status trigger.
+    closure_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closure_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    closure_requested_status = models.CharField(  # noqa: DJ001 - see above
+        max_length=16, choices=Status.choices, null=True, blank=True, editable=False
+    )
+    closure_requested_reason = models.CharField(  # noqa: DJ001 - see above
+        max_length=32, choices=ClosingReason.choices, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-opened_at"]
@@ -619,3 +637,298 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Case events are append-only: they cannot be deleted.")
+
+
+# --- Cross-case linking (cases/linking.py, docs/linking.md) -----------------------------------
+# New tables only: none of these alters cases_case or another table with triggers.
+
+
+class LinkMatchKind(models.TextChoices):
+    IDENTIFIER = "identifier", "Same identifier"
+    PARTY_NAME = "party_name", "Similar name of a person or organisation"
+    VENUE_NAME = "venue_name", "Similar venue name"
+
+
+class LinkSuggestionState(models.TextChoices):
+    OPEN = "open", "Open"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class LinkSuggestion(models.Model):
+    """Two cases that may be about the same people: what matched and how strongly.
+
+    The pair is stored in one order (case_a.pk < case_b.pk), so "A with B" and "B with A" are
+    one row; `match_key` says what matched without saying it in clear: for an identifier the
+    keyed hash of its normalised value, for a name the two records compared. A decided
+    suggestion stays, so matching the same pair on the same thing again finds it and adds
+    nothing: a dismissed suggestion never comes back.
+    """
+
+    Kind = LinkMatchKind
+    State = LinkSuggestionState
+
+    case_a = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    case_b = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # For an identifier: its kind and platform ("phone", "handle/instagram"); for a name: the
+    # party roles or "venue".
+    detail = models.CharField(max_length=48, blank=True)
+    match_key = models.CharField(max_length=64)
+    identifier_a = models.ForeignKey(
+        "Identifier", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identifier_b = models.ForeignKey(
+        "Identifier", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    party_a = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    party_b = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    venue_a = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    venue_b = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    score = models.FloatField(help_text="1.0 for the same value; a fuzzy score otherwise.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "created_at", "pk"]
+        constraints = [
+            choices_constraint("kind", LinkMatchKind),
+            choices_constraint("state", LinkSuggestionState),
+            models.CheckConstraint(
+                condition=Q(case_a__lt=F("case_b")),
+                name="cases_linksuggestion_pair_in_order",
+                violation_error_message=_("A suggestion names two different cases, in order."),
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1),
+                name="cases_linksuggestion_score_range",
+                violation_error_message=_("A match score is between 0 and 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open", decided_at__isnull=True)
+                | (~Q(state="open") & Q(decided_at__isnull=False)),
+                name="cases_linksuggestion_decided_has_time",
+                violation_error_message=_("A decided suggestion has the time of its decision."),
+            ),
+            models.UniqueConstraint(
+                fields=["case_a", "case_b", "kind", "detail", "match_key"],
+                name="cases_linksuggestion_once_per_pair_and_value",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-score"], name="linksuggestion_queue_idx"),
+            models.Index(fields=["case_b"], name="linksuggestion_case_b_idx"),
+        ]
+
+    def __str__(self):
+        return f"Link suggestion #{self.pk}"
+
+
+class Cluster(models.Model):
+    """An operation: cases a supervisor confirmed are linked."""
+
+    name = models.CharField(max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="cases_cluster_has_a_name",
+                violation_error_message=_("A cluster has a name."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ClusterMembership(models.Model):
+    """A case in a cluster: a case is in one cluster at most (a table of its own rather than a
+    column of cases_case, which would rebuild that table and its triggers on SQLite)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="memberships")
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="cluster_membership")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["cluster", "case"]
+
+    def __str__(self):
+        return f"{self.case_id} in {self.cluster_id}"
+
+
+class MatchKey(models.Model):
+    """A blocking key of a name (a party's or a venue's): the keyed hash of one word's first
+    letters. Fuzzy matching decrypts and compares only the names that share a key with the new
+    one, so its cost follows the number of similar names, not the number of parties."""
+
+    party = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    venue = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    key_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(party__isnull=False, venue__isnull=True)
+                | Q(party__isnull=True, venue__isnull=False),
+                name="cases_matchkey_of_party_or_venue",
+            ),
+            models.UniqueConstraint(
+                fields=["party", "key_hash"],
+                condition=Q(party__isnull=False),
+                name="cases_matchkey_once_per_party",
+            ),
+            models.UniqueConstraint(
+                fields=["venue", "key_hash"],
+                condition=Q(venue__isnull=False),
+                name="cases_matchkey_once_per_venue",
+            ),
+        ]
+        indexes = [models.Index(fields=["key_hash"], name="matchkey_hash_idx")]
+
+    def __str__(self):
+        return f"Match key #{self.pk}"
+
+
+class SweepWatermark(models.Model):
+    """How far a periodic sweep got through the timeline (CaseEvent ids)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    position = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.name} at {self.position}"
+
+
+# --- Forwarding rules and deadlines (cases/forwarding.py, docs/forwarding.md) -------------------
+
+
+class ForwardingRule(models.Model):
+    """When a case must be forwarded, to what kind of partner, and how soon.
+
+    Conditions are a few explicit fields, all of which must hold (an empty one holds always):
+    never code or expressions typed in the admin.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    trafficking_type = models.CharField(
+        max_length=16,
+        choices=TraffickingType.choices,
+        blank=True,
+        help_text="Empty: any. Sex or labor also match a case of sex and labor trafficking.",
+    )
+    requires_minor_victim = models.BooleanField(
+        default=False, help_text="A potential victim or survivor recorded as a minor."
+    )
+    requires_adult_victims = models.BooleanField(
+        default=False, help_text="Victims recorded, none of them a minor."
+    )
+    requires_imminent_danger = models.BooleanField(
+        default=False,
+        help_text="The case is critical, or one of its tips reported imminent danger.",
+    )
+    requires_consent = models.BooleanField(
+        default=False, help_text="The victim consented to the case being forwarded."
+    )
+    organisation_type = models.CharField(max_length=40, choices=PartnerOrganisation.Type.choices)
+    reason = models.CharField(
+        max_length=32, choices=ReferralReason.choices, default=ReferralReason.LAW_ENFORCEMENT_REPORT
+    )
+    due_within_hours = models.PositiveIntegerField(
+        help_text="Hours from the moment the case matches the rule; 0: immediately."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["due_within_hours", "name"]
+        constraints = [
+            choices_constraint("trafficking_type", TraffickingType, allow_blank=True),
+            choices_constraint("organisation_type", PartnerOrganisation.Type),
+            choices_constraint("reason", ReferralReason),
+            models.CheckConstraint(
+                condition=~Q(requires_minor_victim=True, requires_adult_victims=True),
+                name="cases_forwardingrule_minor_or_adult",
+                violation_error_message=_("A rule cannot require both a minor and only adults."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ForwardingConsent(models.Model):
+    """The victim's consent to forward the case (a condition some rules need)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="forwarding_consent")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Consent on {self.case_id}"
+
+
+class Forwarding(models.Model):
+    """A rule a case matched: the deadline, the referral made for it (none yet: forwarding
+    needed, no partner of the type serves the case's region), and the notices sent.
+
+    Forwarded means received: the referral was answered (the partner accepted or declined it
+    through the API, or staff recorded their answer). Once per rule per case.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="forwardings")
+    rule = models.ForeignKey(ForwardingRule, on_delete=models.PROTECT, related_name="forwardings")
+    organisation_type = models.CharField(max_length=40, choices=PartnerOrganisation.Type.choices)
+    matched_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    referral = models.OneToOneField(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="forwarding"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    soon_notified_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "rule"], name="cases_forwarding_once_per_rule"),
+            models.CheckConstraint(
+                condition=Q(due_at__gte=F("matched_at")),
+                name="cases_forwarding_due_after_match",
+            ),
+        ]
+        indexes = [models.Index(fields=["completed_at", "due_at"], name="forwarding_open_idx")]
+
+    def __str__(self):
+        return f"Forwarding of {self.case_id} under rule {self.rule_id}"
+
+    @property
+    def is_late(self):
+        end = self.completed_at or timezone.now()
+        return end > self.due_at

@@ -1,11 +1,17 @@
 """Reads of the cases app that need more than one line of ORM."""
 
-from django.core.exceptions import ValidationError
-from django.db.models import Q
+import datetime
 
-from cases import identifiers
-from cases.models import Identifier
+from django.core.exceptions import ValidationError
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, Max, OuterRef, Q, When
+from django.utils import timezone
+
+from cases import identifiers, workflow
+from cases.models import Case, CaseEvent, Identifier, Referral
+from hotline import access
 from hotline.crypto import keyed_hash
+from hotline.models import Tip
 
 
 def identifier_term_filter(term):
@@ -25,3 +31,212 @@ def identifier_term_filter(term):
             alternative = Q(kind=kind, platform=platform, value_hash=keyed_hash(normalised))
             match = alternative if match is None else match | alternative
     return match
+
+
+# --- Case work in the browser (cases/views/casework.py) ---------------------------------------
+# Each takes the user and narrows through hotline.access, so a page cannot forget to.
+
+# How far back "recent cases in the same region and industry" reaches when suggesting the
+# cases a tip may belong to.
+SUGGEST_RECENT_DAYS = 90
+SUGGESTIONS_SHOWN = 10
+TIMELINE_SHOWN = 200
+
+
+def overdue_cases():
+    """Open cases with a forwarding deadline missed: a referral still waiting for the partner's
+    answer (sent) whose due time has passed. Those are the tips that "reached law enforcement
+    late or not at all"; a case is no longer overdue once the partner answers or it closes."""
+    late = Referral.objects.filter(status=Referral.Status.SENT, due_at__lt=timezone.now()).values(
+        "case"
+    )
+    return Q(status__in=sorted(workflow.OPEN_STATUSES), pk__in=late)
+
+
+def with_overdue(cases):
+    """`cases` with is_overdue (see overdue_cases) worked out in the same query."""
+    late = Referral.objects.filter(
+        case=OuterRef("pk"),
+        status=Referral.Status.SENT,
+        due_at__lt=timezone.now(),
+        case__status__in=sorted(workflow.OPEN_STATUSES),
+    )
+    return cases.annotate(is_overdue=Exists(late))
+
+
+def case_queue_rows(ids):
+    """The cases with these ids, with what a list row or an export line shows joined in (the
+    ids came through case_queue, so through the access rules)."""
+    return Case.objects.filter(pk__in=ids).select_related("industry", "region", "assignee", "team")
+
+
+def closure_pending_cases():
+    return Q(closure_requested_at__isnull=False, status__in=sorted(workflow.OPEN_STATUSES))
+
+
+def case_queue(user):
+    """The cases `user` sees, with what a list row shows joined in."""
+    # The summary (free text, sometimes long) is not shown in a list.
+    cases = Case.objects.select_related("industry", "region", "assignee", "team").defer("summary")
+    return access.cases_for(user, cases)
+
+
+def case_status_counts(cases):
+    """{status: count} of `cases`, in one GROUP BY query."""
+    rows = cases.order_by().values("status").annotate(count=Count("pk"))
+    return {row["status"]: row["count"] for row in rows}
+
+
+def case_by_reference(user, reference):
+    """The case with this reference if `user` sees it; Case.DoesNotExist otherwise (not found
+    and not allowed answer alike)."""
+    cases = Case.objects.select_related(
+        "industry", "region", "assignee", "team", "created_by", "closure_requested_by"
+    )
+    return access.cases_for(user, cases).get(reference=reference)
+
+
+def cases_sharing_identifiers(user, case, identifiers):
+    """Other cases `user` sees that hold one of `identifiers` (those of `case` the page shows):
+    the same kind, platform and keyed hash of the normalised value, however it was written."""
+    return _cases_holding(user, identifiers).exclude(pk=case.pk)
+
+
+def _cases_holding(user, identifiers):
+    """Cases `user` sees holding one of `identifiers` (Identifier rows, already fetched)."""
+    # One alternative per identifier on kind, platform and hash, the columns of
+    # identifier_match_idx. With none, a condition that matches nothing (a hash is 64 hex
+    # digits) keeps the query, so a page makes the same queries whatever it holds.
+    match = Q(value_hash="")
+    for identifier in identifiers:
+        match |= Q(
+            kind=identifier.kind, platform=identifier.platform, value_hash=identifier.value_hash
+        )
+    holders = Identifier.objects.filter(match, case__isnull=False).values("case")
+    return case_queue(user).filter(pk__in=holders).order_by("-opened_at")
+
+
+def tip_queue(user, state=None):
+    """Tips `user` sees, new ones first, then the most urgent, then the oldest."""
+    tips = access.tips_for(user, Tip.objects.select_related("region", "industry", "call"))
+    if state:
+        tips = tips.filter(triage_state=state)
+    new_first = DbCase(When(triage_state=Tip.TriageState.NEW, then=0), default=1)
+    return tips.order_by(new_first, "-urgency", "received_at", "pk")
+
+
+def tip_state_counts(user):
+    rows = access.tips_for(user, Tip.objects.all()).order_by().values("triage_state")
+    return {row["triage_state"]: row["count"] for row in rows.annotate(count=Count("pk"))}
+
+
+def tip_suggested_cases(user, tip, identifiers):
+    """The cases `tip` may belong to: those holding one of its `identifiers` (as the page shows
+    them), then open cases in its region and industry opened recently; each once, at most
+    SUGGESTIONS_SHOWN."""
+    by_identifier = list(_cases_holding(user, identifiers).exclude(tips=tip)[:SUGGESTIONS_SHOWN])
+    nearby = []
+    if tip.region_id and tip.industry_id:
+        since = timezone.now() - datetime.timedelta(days=SUGGEST_RECENT_DAYS)
+        # Fetched whether or not there is room for them, so that the page's queries do not
+        # depend on how many cases match.
+        nearby = list(
+            case_queue(user)
+            .filter(
+                region=tip.region_id,
+                industry=tip.industry_id,
+                opened_at__gte=since,
+                status__in=sorted(workflow.OPEN_STATUSES),
+            )
+            .exclude(tips=tip)
+            .order_by("-opened_at")[:SUGGESTIONS_SHOWN]
+        )
+    held = {case.pk for case in by_identifier}
+    nearby = [case for case in nearby if case.pk not in held]
+    nearby = nearby[: max(0, SUGGESTIONS_SHOWN - len(by_identifier))]
+    return [(case, "identifier") for case in by_identifier] + [(case, "nearby") for case in nearby]
+
+
+def case_timeline(case, *, after=None):
+    """The case's events, newest first (at most TIMELINE_SHOWN); with `after` (an event id),
+    only those recorded since."""
+    events = CaseEvent.objects.filter(case=case).select_related("actor")
+    if after is not None:
+        events = events.filter(pk__gt=after)
+    return list(events.order_by("-at", "-pk")[:TIMELINE_SHOWN])
+
+
+def case_last_event_id(case):
+    return CaseEvent.objects.filter(case=case).aggregate(last=Max("pk"))["last"] or 0
+
+
+# --- Links between cases and forwarding deadlines (docs/linking.md, docs/forwarding.md) -------
+
+
+def link_suggestions_for(user, state="open"):
+    """Suggestions between two cases `user` may both see, strongest first: a suggestion that
+    names a case outside their scope does not exist for them."""
+    from cases.models import LinkSuggestion
+
+    visible = access.cases_for(user, Case.objects.all()).values("pk")
+    return (
+        LinkSuggestion.objects.filter(state=state, case_a__in=visible, case_b__in=visible)
+        .select_related("case_a", "case_b", "identifier_a", "party_a", "party_b", "decided_by")
+        .order_by("-score", "created_at", "pk")
+    )
+
+
+def cluster_cases(user, cluster):
+    """The cases of `cluster` that `user` may see, oldest first."""
+    return (
+        access.cases_for(user, Case.objects.filter(cluster_membership__cluster=cluster))
+        .select_related("region", "industry")
+        .order_by("opened_at", "pk")
+    )
+
+
+def deadline_queue(user, *, now=None):
+    """Forwardings not done, of cases `user` sees: "overdue" (deadline passed), "due_soon"
+    (within HOTLINE_DEADLINE_WARNING_HOURS), and how many are due later."""
+    from django.conf import settings
+
+    from cases.models import Forwarding
+
+    now = now or timezone.now()
+    warn_until = now + datetime.timedelta(hours=settings.HOTLINE_DEADLINE_WARNING_HOURS)
+    pending = access.case_records_for(
+        user, Forwarding.objects.filter(completed_at__isnull=True)
+    ).select_related("case", "rule", "referral__organisation")
+    near = list(pending.filter(due_at__lte=warn_until).order_by("due_at", "pk"))
+    return {
+        "overdue": [row for row in near if row.due_at <= now],
+        "due_soon": [row for row in near if row.due_at > now],
+        "later": pending.filter(due_at__gt=warn_until).count(),
+    }
+
+
+def forwarding_on_time_by_month(*, since=None, now=None):
+    """Per month of the deadline: forwardings due, done on time, late (done after the deadline,
+    or not done and past it), and still open before their deadline. For the statistics
+    (reports): [{"month": date, "total", "on_time", "late", "pending"}], oldest first."""
+    from django.db.models import F
+    from django.db.models.functions import TruncMonth
+
+    from cases.models import Forwarding
+
+    now = now or timezone.now()
+    rows = Forwarding.objects.all()
+    if since is not None:
+        rows = rows.filter(due_at__gte=since)
+    late = Q(completed_at__gt=F("due_at")) | Q(completed_at__isnull=True, due_at__lt=now)
+    return list(
+        rows.annotate(month=TruncMonth("due_at"))
+        .values("month")
+        .annotate(
+            total=Count("pk"),
+            on_time=Count("pk", filter=Q(completed_at__lte=F("due_at"))),
+            late=Count("pk", filter=late),
+            pending=Count("pk", filter=Q(completed_at__isnull=True, due_at__gte=now)),
+        )
+        .order_by("month")
+    )

@@ -25,6 +25,7 @@ from cases.models import (
 )
 from hotline.audit import audit_record
 from hotline.models import Code, Tip, TraffickingType, Urgency
+from hotline.queue import enqueue_on_commit
 from hotline.selectors import is_assignable
 from hotline.services import CLOSED_TIP_STATES, choice, record_update, tip_mark_linked
 
@@ -368,7 +369,10 @@ def case_status_change(*, actor, case, status, closing_reason="", expected_versi
         case.closed_at = None
     previous = case.status
     case.status = status
-    _save_bumped(case, ["status", "closing_reason", "closed_at"])
+    # A direct change settles any pending closure request: left in place, it would come back
+    # as "pending" if the case were reopened later.
+    _clear_closure_request(case)
+    _save_bumped(case, ["status", "closing_reason", "closed_at", *_CLOSURE_REQUEST_COLUMNS])
     event_record(
         case=case,
         actor=actor,
@@ -480,6 +484,7 @@ def party_add(
     party.full_clean()
     party.save()
     event_record(case=case, actor=actor, event=events.party_added(party=party, role=party.role))
+    enqueue_on_commit(_tasks().match_record, "party", party.pk)  # docs/linking.md
     return party
 
 
@@ -567,6 +572,7 @@ def identifier_add(*, actor, kind, value, platform="", case=None, tip=None, part
             actor=actor,
             event=events.identifier_added(identifier=identifier, identifier_kind=kind),
         )
+    enqueue_on_commit(_tasks().match_record, "identifier", identifier.pk)  # docs/linking.md
     return identifier
 
 
@@ -619,6 +625,7 @@ def venue_add(*, actor, case, name, industry=None, region=None, address=""):
     venue.full_clean()
     venue.save()
     event_record(case=case, actor=actor, event=events.venue_added(venue=venue))
+    enqueue_on_commit(_tasks().match_record, "venue", venue.pk)  # docs/linking.md
     return venue
 
 
@@ -777,3 +784,138 @@ def note_add(*, actor, case, text):
     note = Note.objects.create(case=case, author=actor, text=text.strip())
     event_record(case=case, actor=actor, event=events.note_added(note=note))
     return note
+
+
+# --- Closure requests: an advocate asks, a supervisor approves --------------------------------
+# Who may ask and who may approve is the access module's (Action.CHANGE, APPROVE_CLOSURE); the
+# views check it. A request is pending while closure_requested_at is set and the case is open.
+
+
+def closure_pending(case):
+    return case.closure_requested_at is not None and case.status in workflow.OPEN_STATUSES
+
+
+def _clear_closure_request(case):
+    case.closure_requested_at = None
+    case.closure_requested_by = None
+    case.closure_requested_status = None
+    case.closure_requested_reason = None
+
+
+_CLOSURE_REQUEST_COLUMNS = [
+    "closure_requested_at",
+    "closure_requested_by",
+    "closure_requested_status",
+    "closure_requested_reason",
+]
+
+
+@transaction.atomic
+def case_closure_request(
+    *, actor, case, closing_reason, status=workflow.Status.CLOSED, expected_version=None
+):
+    """Ask a supervisor to close the case (as closed, or closed-referred) for a reason."""
+    status = choice(workflow.Status, status, "status")
+    if status not in workflow.CLOSED_STATUSES:
+        raise ValidationError({"status": "Choose closed or closed (referred)."})
+    if closing_reason not in ClosingReason.values:
+        raise ValidationError({"closing_reason": "Say why the case should be closed."})
+    case = _lock(case, expected_version)
+    if not workflow.transition_allowed(case.status, status):
+        raise ValidationError(
+            {
+                "status": f"A case that is {case.get_status_display().lower()} cannot become "
+                f"{status.label.lower()}."
+            }
+        )
+    if closure_pending(case):
+        raise ValidationError(
+            {"closing_reason": "A closure was already requested; a supervisor will decide."}
+        )
+    case.closure_requested_at = timezone.now()
+    case.closure_requested_by = actor
+    case.closure_requested_status = status.value
+    case.closure_requested_reason = closing_reason
+    _save_bumped(case, _CLOSURE_REQUEST_COLUMNS)
+    event_record(
+        case=case,
+        actor=actor,
+        event=events.closure_requested(status=status.value, closing_reason=closing_reason),
+    )
+    return case
+
+
+@transaction.atomic
+def case_closure_approve(*, actor, case, expected_version=None):
+    """Close the case as the pending request asked."""
+    case = _lock(case, expected_version)
+    if not closure_pending(case):
+        raise ValidationError({"closure": "No closure is waiting for approval on this case."})
+    status = workflow.Status(case.closure_requested_status)
+    if not workflow.transition_allowed(case.status, status):
+        raise ValidationError(
+            {
+                "closure": f"A case that is {case.get_status_display().lower()} cannot become "
+                f"{status.label.lower()}; decline the request."
+            }
+        )
+    previous, requested_by = case.status, case.closure_requested_by_id
+    case.status = status
+    case.closing_reason = case.closure_requested_reason
+    case.closed_at = max(timezone.now(), case.opened_at)
+    _clear_closure_request(case)
+    _save_bumped(case, ["status", "closing_reason", "closed_at", *_CLOSURE_REQUEST_COLUMNS])
+    event_record(
+        case=case,
+        actor=actor,
+        event=events.closure_approved(
+            previous=previous,
+            status=status.value,
+            closing_reason=case.closing_reason,
+            requested_by=requested_by,
+        ),
+    )
+    return case
+
+
+@transaction.atomic
+def case_closure_decline(*, actor, case, expected_version=None):
+    """Turn down a pending closure request: the case stays open, as it is."""
+    case = _lock(case, expected_version)
+    if not closure_pending(case):
+        raise ValidationError({"closure": "No closure is waiting for approval on this case."})
+    status, reason = case.closure_requested_status, case.closure_requested_reason
+    _clear_closure_request(case)
+    _save_bumped(case, _CLOSURE_REQUEST_COLUMNS)
+    event_record(
+        case=case,
+        actor=actor,
+        event=events.closure_declined(status=status, closing_reason=reason),
+    )
+    return case
+
+
+@transaction.atomic
+def call_log_with_identifiers(*, advocate, identifiers=(), **call_fields):
+    """Log a call (hotline.services.call_log, with its tip) and the identifiers the caller
+    mentioned, on the call's tip, in one transaction: the "Log a call" page. `identifiers` are
+    dicts of kind, value and platform. A repeat with the same intake key returns the first call
+    (`was_repeat`) and adds nothing."""
+    from hotline.services import call_log
+
+    call = call_log(advocate=advocate, **call_fields)
+    if call.was_repeat or not identifiers:
+        return call
+    tip = getattr(call, "tip", None)
+    if tip is None:
+        raise ValidationError({"identifiers": "Identifiers are kept with a tip."})
+    for row in identifiers:
+        identifier_add(actor=advocate, tip=tip, **row)
+    return call
+
+
+def _tasks():
+    """cases.tasks, imported when first needed: its tasks import this module."""
+    from cases import tasks
+
+    return tasks

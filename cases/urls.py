@@ -6,4 +6,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("cases.views.intake_urls")),
     path("", include("cases.views.casework_urls")),
+    path("", include("cases.views.links_urls")),
 ]

@@ -74,6 +74,10 @@ class Permission:
     EXPORT = "export"
     MANAGE_ACCOUNTS = "manage_accounts"
     MANAGE_REFERENCE_DATA = "manage_reference_data"
+    # Confirm or dismiss link suggestions between cases, name clusters (docs/linking.md).
+    REVIEW_LINKS = "review_links"
+    # The forwarding deadlines queue and its notices (docs/forwarding.md).
+    REVIEW_DEADLINES = "review_deadlines"
 
 
 PERMISSIONS = {
@@ -85,6 +89,8 @@ PERMISSIONS = {
     Permission.EXPORT: CASE_WORKERS,
     Permission.MANAGE_ACCOUNTS: {Role.ADMIN},
     Permission.MANAGE_REFERENCE_DATA: {Role.ADMIN},
+    Permission.REVIEW_LINKS: {Role.SUPERVISOR},
+    Permission.REVIEW_DEADLINES: {Role.SUPERVISOR},
 }
 
 

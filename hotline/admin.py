@@ -44,6 +44,7 @@ from hotline import access, services
 from hotline.access import Permission
 from hotline.audit import audit_list, audit_record, audit_view, current_request
 from hotline.models import (
+    ApiToken,
     AuditAction,
     Call,
     Code,
@@ -1176,3 +1177,67 @@ class AuditEntryAdmin(ExportsCSV, admin.ModelAdmin):
     @admin.display(description="rows")
     def listed(self, entry):
         return len(entry.object_ids) if entry.object_ids else ""
+
+
+# --- API tokens (docs/api.md) -----------------------------------------------------------------
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `manage.py issue_token USERNAME` (the token is printed once and
+    stored only as its hash, so it cannot be shown here) and revoked here. Administrators
+    and superusers only."""
+
+    list_display = ["prefix_shown", "user", "label", "created_at", "expires_at", "state"]
+    list_filter = ["revoked_at", "expires_at"]
+    search_fields = ["prefix", "user__username", "label"]
+    ordering = ["-created_at"]
+    readonly_fields = [
+        "prefix_shown", "user", "label", "created_at", "expires_at", "revoked_at", "last_used_at",
+    ]  # fmt: skip
+    fields = readonly_fields
+    actions = ["revoke"]
+
+    def has_module_permission(self, request):
+        return superuser_or_may(request, Permission.MANAGE_ACCOUNTS)
+
+    def has_view_permission(self, request, obj=None):
+        return superuser_or_may(request, Permission.MANAGE_ACCOUNTS)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        # Django offers an action only to those with the change permission it names; revoking
+        # is the one change allowed, to those who may view tokens at all.
+        actions = super().get_actions(request)
+        if not self.has_view_permission(request):
+            actions.pop("revoke", None)
+        return actions
+
+    @admin.display(description="token")
+    def prefix_shown(self, token):
+        return f"hl_{token.prefix}_…"
+
+    @admin.display(description="state")
+    def state(self, token):
+        if token.revoked_at is not None:
+            return "revoked"
+        return "expired" if token.is_expired else "active"
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        count = 0
+        for token in queryset:
+            if token.revoked_at is None:
+                services.api_token_revoke(actor=request.user, token=token)
+                count += 1
+        self.message_user(request, f"{count} token(s) revoked.")

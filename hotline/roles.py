@@ -36,6 +36,7 @@ ROLE_PERMISSIONS = {
         **_CASE_WORK,
         "hotline.user": _READ,
         "hotline.auditentry": _READ,
+        "cases.forwardingrule": _READ,
     },
     Role.PARTNER: {
         **_REFERENCE_READ,
@@ -57,6 +58,8 @@ ROLE_PERMISSIONS = {
         "hotline.workerheartbeat": _READ,
         "hotline.auditentry": _READ,
         "cases.casereferencecounter": _READ,
+        # Forwarding rules and deadlines (docs/forwarding.md): admins edit the rules.
+        "cases.forwardingrule": _WORK,
         # Unlocking an account locked after failed sign-ins is deleting its lock-out record.
         "axes.accessattempt": ("view", "delete"),
         # Admins configure the system; they read intake and cases (audited) but do not work

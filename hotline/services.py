@@ -398,3 +398,71 @@ def heartbeat_record(*, worker):
     WorkerHeartbeat.objects.update_or_create(
         worker=worker[:200], defaults={"last_seen": timezone.now()}
     )
+
+
+# --- API tokens and the API's own records (hotline/models/api.py, docs/api.md) ---------------
+
+API_TOKEN_DAYS_DEFAULT = 90
+API_TOKEN_DAYS_MAX = 366
+
+
+@transaction.atomic
+def api_token_issue(*, actor, user, days=API_TOKEN_DAYS_DEFAULT, label=""):
+    """Issue a bearer token for `user`. Returns (token record, the token itself): the token is
+    shown once and stored only as its hash, so it cannot be shown again."""
+    from datetime import timedelta
+
+    from hotline.models import ApiToken
+    from hotline.models.api import token_digest, token_generate
+
+    if not 1 <= days <= API_TOKEN_DAYS_MAX:
+        raise ValidationError(
+            {"days": f"A token lasts from 1 to {API_TOKEN_DAYS_MAX} days, not {days}."}
+        )
+    if not user.is_active or user.role is None:
+        raise ValidationError(
+            {"user": "Only an active account with a role can be given an API token."}
+        )
+    token, prefix = token_generate()
+    now = timezone.now()
+    record = ApiToken(
+        user=user,
+        prefix=prefix,
+        digest=token_digest(token),
+        label=label[:120],
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    record.full_clean()
+    record.save()
+    audit_record(action=AuditAction.CREATE, object_kind="apitoken", object_id=record.pk, user=actor)
+    return record, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token):
+    """Revoke a token: every request with it is refused from now on. Revoking twice is a
+    no-op."""
+    from hotline.models import ApiToken
+
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            action=AuditAction.UPDATE, object_kind="apitoken", object_id=token.pk, user=actor
+        )
+    return token
+
+
+def api_records_purge(*, now=None):
+    """Forget idempotency keys older than 24 hours and rate-limit windows that ended. Returns
+    how many of each were removed."""
+    from datetime import timedelta
+
+    from hotline.models import ApiRateCounter, IdempotencyRecord
+
+    now = now or timezone.now()
+    keys, _ = IdempotencyRecord.objects.filter(created_at__lt=now - timedelta(hours=24)).delete()
+    counters, _ = ApiRateCounter.objects.filter(window_ends_at__lt=now).delete()
+    return keys, counters

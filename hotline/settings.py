@@ -3,6 +3,7 @@
 A missing or malformed value stops start-up with a message naming the variable.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -101,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "hotline.accounts.session_timeout",
+                "hotline.views.navigation",
             ],
         },
     },
@@ -225,7 +229,50 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.retention_apply",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Statistics (docs/rollups.md): the days the source tables' triggers marked are recomputed
+    # every minute; a full rebuild reconciles nightly.
+    "rollup-sweep": {
+        "task": "reports.tasks.rollup_sweep",
+        "schedule": float(env_int("HOTLINE_ROLLUP_SWEEP_SECONDS", 60, minimum=1, maximum=3600)),
+    },
+    "rollup-rebuild": {
+        "task": "reports.tasks.rollup_rebuild",
+        "schedule": crontab(hour=2, minute=45),
+    },
+    # Idempotency keys older than 24 hours and finished rate-limit windows (docs/api.md).
+    "api-records-purge": {"task": "hotline.tasks.api_records_purge", "schedule": 3600.0},
+    # Cross-case matching of what was added since the last sweep, for paths that enqueue
+    # nothing (bulk loads) and messages lost while the broker was down (docs/linking.md).
+    "match-sweep": {"task": "cases.tasks.match_sweep", "schedule": 300.0},
+    # Forwarding rules and deadline notices (docs/forwarding.md).
+    "forwarding-sweep": {"task": "cases.tasks.forwarding_sweep", "schedule": 60.0},
 }
+
+# Link suggestions (docs/linking.md): how close two names must be, from 0 to 100 (rapidfuzz's
+# token-sort ratio), to be suggested as the same person or venue.
+HOTLINE_MATCH_THRESHOLD = env_int("HOTLINE_MATCH_THRESHOLD", 88, minimum=50, maximum=100)
+# Forwarding deadlines (docs/forwarding.md): how long before a deadline supervisors are warned
+# and the deadlines queue counts it as due soon.
+HOTLINE_DEADLINE_WARNING_HOURS = env_int(
+    "HOTLINE_DEADLINE_WARNING_HOURS", 4, minimum=1, maximum=168
+)
+
+# Mail: forwarding-deadline notices (docs/forwarding.md). Without EMAIL_HOST, messages are
+# written to the log in development and refused loudly in production, rather than handed to
+# an SMTP server on localhost that is probably not there.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hotline@localhost")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "hotline.mail.UnconfiguredEmailBackend"
 
 # The country whose numbering plan applies to a phone number written without a country code.
 HOTLINE_DEFAULT_PHONE_REGION = env_str("HOTLINE_DEFAULT_PHONE_REGION", "US").upper()
@@ -234,6 +281,16 @@ if HOTLINE_DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
         "HOTLINE_DEFAULT_PHONE_REGION must be a two-letter ISO 3166-1 country code with a phone "
         f"numbering plan, such as US or MX, not {HOTLINE_DEFAULT_PHONE_REGION!r}."
     )
+# The public tip form (/tip/) stores at most this many tips from one IP address in this many
+# minutes (docs/web.md); more get a 429 page. Counted in the database, so every web process
+# sees the same count. 0 turns the limit off.
+HOTLINE_PUBLIC_TIP_LIMIT = env_int("HOTLINE_PUBLIC_TIP_LIMIT", 10, minimum=0, maximum=10_000)
+HOTLINE_PUBLIC_TIP_WINDOW_MINUTES = env_int(
+    "HOTLINE_PUBLIC_TIP_WINDOW_MINUTES", 60, minimum=1, maximum=7 * 24 * 60
+)
+# The statistics API withholds counts from 1 to this value minus one from partners, with the
+# cells needed so that none can be worked out from the others (docs/statistics.md).
+HOTLINE_STATS_SUPPRESS_BELOW = env_int("HOTLINE_STATS_SUPPRESS_BELOW", 11, minimum=1, maximum=1000)
 # A worker heartbeat older than this makes /healthz report the workers as late.
 HOTLINE_HEARTBEAT_STALE_SECONDS = env_int("HOTLINE_HEARTBEAT_STALE_SECONDS", 300, minimum=60)
 
@@ -253,10 +310,70 @@ HOTLINE_HASH_KEY = env_hash_key(
 # `manage.py retention --apply`; statistics are kept. 0 keeps everything forever.
 HOTLINE_RETENTION_YEARS = env_int("HOTLINE_RETENTION_YEARS", 7, minimum=0, maximum=100)
 
+# The API (docs/api.md): sessions for the browser, bearer tokens for partners and tools; one
+# error shape; rate limits counted where every web process sees them (hotline/api/throttles.py).
+
+
+def _api_rate(name, default):
+    value = env_str(name, default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(second|minute|hour|day)", value):
+        raise ImproperlyConfigured(
+            f"{name} must look like 120/minute (a number, then second, minute, hour or day), "
+            f"not {value!r}."
+        )
+    return value
+
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "hotline.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["hotline.api.permissions.HasRole"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "hotline.api.pagination.Pages",
+    "DEFAULT_THROTTLE_CLASSES": ["hotline.api.throttles.PerClientThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": _api_rate("HOTLINE_API_RATE_USER", "1200/minute"),
+        "anon": _api_rate("HOTLINE_API_RATE_ANON", "120/minute"),
+        "public_tips": _api_rate("HOTLINE_API_RATE_PUBLIC_TIPS", "10/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "hotline.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Where rate-limit counters live: this Redis when set (by default the Celery broker's), else
+# the database. Never Django's default cache, which is each process's own memory.
+HOTLINE_API_THROTTLE_REDIS_URL = env_str("HOTLINE_API_THROTTLE_REDIS_URL", CELERY_BROKER_URL)
+# `make bench-api` only: routes the bare INSERT and SELECT endpoints it compares the API with.
+HOTLINE_API_BENCH = env_bool("HOTLINE_API_BENCH", False)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hotline API",
+    "DESCRIPTION": (
+        "The partner REST API of the Hotline case-management system. Partners see the cases "
+        "referred to their organisation, without victims' identities unless a referral shares "
+        "them; hotline staff see what their role allows. Every error is "
+        '`{"error": {"code", "message", "fields"}}`. See docs/api.md for a quick start.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    # Served from our own static files (drf-spectacular-sidecar): no CDN, and the page passes
+    # the strict Content-Security-Policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hotline.api.schema.add_error_responses",
+    ],
 }
 
 # --- HTTPS and security headers (docs/security.md) ------------------------------------------

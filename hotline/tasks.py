@@ -15,3 +15,9 @@ def sessions_clear():
     """Delete expired sessions: a session row can hold what a page showed (a message naming a
     record) and should not outlive its use."""
     call_command("clearsessions")
+
+
+@shared_task
+def api_records_purge():
+    """Forget idempotency keys past their 24 hours and finished rate-limit windows."""
+    services.api_records_purge()

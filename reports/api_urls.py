@@ -1,3 +1,5 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from reports.api import StatsView
+
+urlpatterns = [path("", StatsView.as_view(), name="stats")]

@@ -4,6 +4,10 @@ live server pytest-django runs on the test database.
 `browser_for(user)` gives a page signed in as that user (two-factor passed, as after a real
 sign-in); `anonymous_page` one signed in as nobody; `screenshot(page, name)` saves
 docs/screenshots/<name>.png for the README.
+
+Every browser test lives in this folder. Importing these fixtures into a module elsewhere would
+give that module its own session-wide Playwright, still running when this folder's starts,
+and Playwright refuses to start inside another's event loop.
 """
 
 import os

@@ -615,3 +615,15 @@ def test_a_closed_case_whose_identities_were_erased_takes_no_new_personal_data(a
             add()
     reopened = services.case_status_change(actor=advocate, case=case, status="active")
     assert services.note_add(actor=advocate, case=reopened, text="Ana called back").pk
+
+
+def test_a_direct_closure_settles_a_pending_closure_request(advocate, supervisor):
+    case = CaseFactory(actor=advocate, assignee=advocate)
+    services.case_status_change(actor=advocate, case=case, status="active")
+    services.case_closure_request(actor=advocate, case=case, closing_reason="unable_to_contact")
+    services.case_status_change(
+        actor=supervisor, case=case, status="closed", closing_reason="unable_to_contact"
+    )
+    reopened = services.case_status_change(actor=supervisor, case=case, status="active")
+    assert not services.closure_pending(reopened)
+    assert Case.objects.get(pk=case.pk).closure_requested_at is None

@@ -161,6 +161,8 @@ PERMISSIONS = {
         Permission.TRIAGE_TIPS,
         Permission.VIEW_AUDIT,
         Permission.SEE_CASE_READS,
+        Permission.REVIEW_LINKS,
+        Permission.REVIEW_DEADLINES,
     },
     "admin_user": {
         Permission.VIEW_AUDIT,

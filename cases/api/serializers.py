@@ -1,0 +1,375 @@
+"""What the case resources look like. Partners get the redacted representation: the viewset
+passes `identities_shared` (the cases whose referral to them shares identities) in the
+context, and anything that could name a victim is blanked and listed in `redacted`."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from cases.models import Case, CaseEvent, Identifier, Outcome, Party, Referral, Venue
+from hotline import access
+from hotline.api.serializers import CodeField, ModelSerializer
+from hotline.models import Code, Industry, PartnerOrganisation, Region, Role, Tip, User
+
+
+def _is_partner(context):
+    request = context.get("request")
+    return request is not None and access.role_of(request.user) == Role.PARTNER
+
+
+def _identities_visible(context, case_id):
+    if not _is_partner(context):
+        return True
+    return case_id in context.get("identities_shared", ())
+
+
+REDACTED_FIELD = serializers.ListField(
+    child=serializers.CharField(),
+    read_only=True,
+    help_text="Fields left empty because the caller may not see them (partners without a "
+    "referral that shares identities).",
+)
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A case",
+            value={
+                "reference": "HT-2026-000123",
+                "status": "referred",
+                "closing_reason": "",
+                "priority": 3,
+                "trafficking_type": "labor",
+                "industry": "agriculture_animal_husbandry",
+                "region": "US-TX",
+                "summary": "Farm workers whose passports are held by the crew leader.",
+                "victim_count": 3,
+                "methods_of_control": ["WithholdingOfDocuments"],
+                "exploitation_types": [],
+                "assignee": 7,
+                "team": 2,
+                "is_restricted": False,
+                "opened_at": "2026-11-20T10:00:00Z",
+                "closed_at": None,
+                "updated_at": "2026-11-28T16:40:00Z",
+                "version": 4,
+                "redacted": [],
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Change a case (send If-Match)",
+            value={"priority": 4, "status": "active"},
+            request_only=True,
+        ),
+    ]
+)
+class CaseSerializer(ModelSerializer):
+    industry = CodeField(queryset=Industry.objects.all(), required=False, allow_null=True)
+    region = CodeField(queryset=Region.objects.all(), required=False, allow_null=True)
+    methods_of_control = CodeField(
+        queryset=Code.objects.filter(list=Code.List.METHODS_OF_CONTROL), many=True, required=False
+    )
+    exploitation_types = CodeField(
+        queryset=Code.objects.filter(list=Code.List.TYPES_OF_EXPLOITATION),
+        many=True,
+        required=False,
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    redacted = REDACTED_FIELD
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference", "status", "closing_reason", "priority", "trafficking_type", "industry",
+            "region", "summary", "victim_count", "methods_of_control", "exploitation_types",
+            "assignee", "team", "is_restricted", "opened_at", "closed_at", "updated_at",
+            "version", "redacted",
+        ]  # fmt: skip
+        read_only_fields = ["reference", "team", "opened_at", "closed_at", "updated_at", "version"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        redacted = []
+        if _is_partner(self.context):
+            # Who works the case inside the hotline is not a partner's business.
+            data["assignee"], data["team"] = None, None
+            if not _identities_visible(self.context, instance.pk):
+                data["summary"] = ""
+                redacted.append("summary")
+        data["redacted"] = redacted
+        return data
+
+
+class CaseCreateSerializer(CaseSerializer):
+    tip = serializers.SlugRelatedField(
+        slug_field="reference",
+        queryset=Tip.objects.none(),
+        required=False,
+        allow_null=True,
+        write_only=True,
+        help_text="Open the case from this tip (its reference): the case takes the tip's "
+        "place, industry, type, urgency, call and identifiers.",
+    )
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "tip"]
+        read_only_fields = [*CaseSerializer.Meta.read_only_fields, "status", "closing_reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["tip"].queryset = access.tips_for(request.user, Tip.objects.all())
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A party (redacted for a partner)",
+            value={
+                "id": 11,
+                "kind": "person",
+                "role": "potential_victim",
+                "name": "",
+                "aliases": "",
+                "date_of_birth": None,
+                "age_band": "18-20",
+                "gender": "Feminine",
+                "is_minor": False,
+                "citizenship": "MX",
+                "description": "",
+                "created_at": "2026-11-20T10:05:00Z",
+                "redacted": ["aliases", "date_of_birth", "description", "name"],
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Add a party",
+            value={"role": "recruiter", "name": "J. Doe", "gender": "Masculine"},
+            request_only=True,
+        ),
+    ]
+)
+class PartySerializer(ModelSerializer):
+    redacted = REDACTED_FIELD
+
+    class Meta:
+        model = Party
+        fields = [
+            "id", "kind", "role", "name", "aliases", "date_of_birth", "age_band", "gender",
+            "is_minor", "citizenship", "description", "created_at", "redacted",
+        ]  # fmt: skip
+        read_only_fields = ["created_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        hidden = access.hidden_party_fields(
+            self.context["request"].user,
+            instance,
+            identities=_identities_visible(self.context, instance.case_id),
+        )
+        for field in sorted(hidden):
+            data[field] = None if field == "date_of_birth" else ""
+        data["redacted"] = sorted(hidden)
+        return data
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "An identifier",
+            value={
+                "id": 31,
+                "kind": "phone",
+                "platform": "",
+                "value": "(512) 555-0199",
+                "normalised": "+15125550199",
+                "party": 12,
+                "created_at": "2026-11-20T10:06:00Z",
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Add an identifier",
+            value={"kind": "phone", "value": "(512) 555-0199", "party": 12},
+            request_only=True,
+        ),
+    ]
+)
+class IdentifierSerializer(ModelSerializer):
+    party = serializers.PrimaryKeyRelatedField(
+        queryset=Party.objects.none(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Identifier
+        fields = ["id", "kind", "platform", "value", "normalised", "party", "created_at"]
+        read_only_fields = ["normalised", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        case = self.context.get("case")
+        if case is not None:
+            self.fields["party"].queryset = Party.objects.filter(case=case)
+        if self.instance is not None and not isinstance(self.instance, list):
+            self.fields["kind"].read_only = True
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A venue",
+            value={
+                "id": 5,
+                "name": "Green Acres Farm",
+                "industry": "agriculture_animal_husbandry",
+                "region": "US-TX",
+                "address": "County Road 9",
+                "created_at": "2026-11-20T10:07:00Z",
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Add a venue",
+            value={
+                "name": "Green Acres Farm",
+                "industry": "agriculture_animal_husbandry",
+                "region": "US-TX",
+            },
+            request_only=True,
+        ),
+    ]
+)
+class VenueSerializer(ModelSerializer):
+    industry = CodeField(queryset=Industry.objects.all(), required=False, allow_null=True)
+    region = CodeField(queryset=Region.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Venue
+        fields = ["id", "name", "industry", "region", "address", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A referral",
+            value={
+                "id": 8,
+                "organisation": 3,
+                "reason": "LawEnforcementReport",
+                "status": "accepted",
+                "sent_at": "2026-11-21T09:00:00Z",
+                "due_at": "2026-11-22T09:00:00Z",
+                "responded_at": "2026-11-21T15:30:00Z",
+                "shares_identities": False,
+                "notes": "",
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Answer a referral (partner)", value={"status": "accepted"}, request_only=True
+        ),
+    ]
+)
+class ReferralSerializer(ModelSerializer):
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=PartnerOrganisation.objects.filter(is_active=True)
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id", "organisation", "reason", "status", "sent_at", "due_at", "responded_at",
+            "shares_identities", "notes",
+        ]  # fmt: skip
+        read_only_fields = ["sent_at", "responded_at"]
+        extra_kwargs = {"status": {"required": False}}
+
+    def validate(self, attrs):
+        if self.instance is None and attrs.get("status", Referral.Status.SENT) != "sent":
+            raise serializers.ValidationError({"status": _("A new referral is sent.")})
+        changed_organisation = (
+            self.instance is not None
+            and "organisation" in attrs
+            and attrs["organisation"].pk != self.instance.organisation_id
+        )
+        if changed_organisation:
+            raise serializers.ValidationError(
+                {"organisation": _("A referral's organisation cannot change.")}
+            )
+        return attrs
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "An outcome",
+            value={
+                "id": 2,
+                "kind": "investigation_opened",
+                "occurred_on": "2026-11-25",
+                "agency": "Metro PD",
+                "referral": 8,
+                "notes": "",
+                "recorded_at": "2026-11-25T12:00:00Z",
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Record an outcome",
+            value={"kind": "investigation_opened", "occurred_on": "2026-11-25", "referral": 8},
+            request_only=True,
+        ),
+    ]
+)
+class OutcomeSerializer(ModelSerializer):
+    referral = serializers.PrimaryKeyRelatedField(
+        queryset=Referral.objects.none(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Outcome
+        fields = ["id", "kind", "occurred_on", "agency", "referral", "notes", "recorded_at"]
+        read_only_fields = ["recorded_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        case = self.context.get("case")
+        if case is not None:
+            self.fields["referral"].queryset = Referral.objects.filter(case=case)
+
+
+@extend_schema_field(
+    {"type": "object", "additionalProperties": True, "description": "Ids, codes and field names."}
+)
+class EventDataField(serializers.JSONField):
+    pass
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A timeline event",
+            value={
+                "id": 77,
+                "kind": "status_changed",
+                "actor": 7,
+                "at": "2026-11-21T09:00:00Z",
+                "data": {"previous": "active", "status": "referred", "closing_reason": ""},
+            },
+            response_only=True,
+        ),
+    ]
+)
+class EventSerializer(ModelSerializer):
+    data = EventDataField(read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "actor", "at", "data"]
+        read_only_fields = fields

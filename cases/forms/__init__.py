@@ -1,0 +1,1 @@
+"""Forms of the cases app's pages, one module per area (intake, casework)."""

@@ -1,0 +1,138 @@
+"""Rate limits: per token (or signed-in account) and per anonymous address, with Retry-After.
+
+Django's default cache is each process's own memory, which would give every gunicorn worker
+its own allowance; the counters live where every web process sees them instead: in Redis when
+one is configured (HOTLINE_API_THROTTLE_REDIS_URL, by default the Celery broker's), otherwise
+(or while Redis is unreachable) in the database (ApiRateCounter). Fixed windows: simple, one
+round trip in Redis, two small queries in the database; a client can at most double its rate
+across a window's edge, which is fine for abuse control.
+
+Rates are REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], read at each request so that tests and
+settings changes take effect: "user" (per token or session), "anon" (per address, for the
+anonymous endpoints) and "public_tips" (per address, for POST /api/v1/public/tips/).
+"""
+
+import datetime
+import logging
+import time
+
+import redis
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+from hotline.audit import client_ip
+from hotline.models import ApiRateCounter
+
+log = logging.getLogger(__name__)
+
+DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+_redis_clients = {}
+
+
+def _redis():
+    url = getattr(settings, "HOTLINE_API_THROTTLE_REDIS_URL", None)
+    if not url:
+        return None
+    if url not in _redis_clients:
+        _redis_clients[url] = redis.Redis.from_url(
+            url, socket_connect_timeout=0.5, socket_timeout=0.5
+        )
+    return _redis_clients[url]
+
+
+def _count_in_database(bucket, window_ends_at):
+    counters = ApiRateCounter.objects.filter(bucket=bucket)
+    if not counters.update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                ApiRateCounter.objects.create(bucket=bucket, count=1, window_ends_at=window_ends_at)
+            return 1
+        except IntegrityError:
+            counters.update(count=F("count") + 1)
+    return counters.values_list("count", flat=True).first() or 1
+
+
+def count_request(bucket, window_end):
+    """Add one request to `bucket` and return how many it holds now."""
+    client = _redis()
+    if client is not None:
+        try:
+            pipe = client.pipeline()
+            pipe.incr(f"hotline:throttle:{bucket}")
+            pipe.expireat(f"hotline:throttle:{bucket}", int(window_end) + 1)
+            return pipe.execute()[0]
+        except redis.RedisError:
+            log.warning("Redis unreachable for rate limits; counting in the database")
+    return _count_in_database(bucket, datetime.datetime.fromtimestamp(window_end, tz=datetime.UTC))
+
+
+def parse_rate(rate):
+    """ "120/minute" -> (120, 60)."""
+    number, period = rate.split("/")
+    return int(number), DURATIONS[period.strip()[0]]
+
+
+class RateThrottle(BaseThrottle):
+    scope = None
+
+    def __init__(self):
+        self.wait_seconds = None
+
+    def rate(self):
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else parse_rate(rate)
+
+    def ident(self, request):
+        raise NotImplementedError
+
+    def allow_request(self, request, view):
+        ident = self.ident(request)  # sets the scope, and so the rate, for some throttles
+        rate = self.rate()
+        if rate is None or ident is None:
+            return True
+        limit, duration = rate
+        now = time.time()
+        window_start = int(now // duration) * duration
+        window_end = window_start + duration
+        if count_request(f"{self.scope}:{ident}:{window_start}", window_end) <= limit:
+            return True
+        self.wait_seconds = max(1, int(window_end - now + 0.999))
+        return False
+
+    def wait(self):
+        return self.wait_seconds
+
+
+class PerClientThrottle(RateThrottle):
+    """Per token for token requests, per account for sessions: the "user" rate; anonymous
+    requests are counted by address at the "anon" rate."""
+
+    def ident(self, request):
+        auth = getattr(request, "auth", None)
+        if auth is not None and hasattr(auth, "prefix"):
+            self.scope = "user"
+            return f"token:{auth.pk}"
+        if request.user and request.user.is_authenticated:
+            self.scope = "user"
+            return f"user:{request.user.pk}"
+        self.scope = "anon"
+        return f"ip:{client_ip(request._request)}"
+
+
+class PublicTipThrottle(RateThrottle):
+    """The anonymous tip form, by address, on top of the general limits: it is the one place
+    anyone can write to the database."""
+
+    scope = "public_tips"
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+    def ident(self, request):
+        return f"ip:{client_ip(request._request)}"
