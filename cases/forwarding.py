@@ -35,7 +35,7 @@ from cases.models import (
     Priority,
     Referral,
 )
-from cases.services import event_record, referral_send
+from cases.services import event_record, referral_send, referral_update
 from hotline.audit import audit_record
 from hotline.models import AuditAction, PartnerOrganisation, Role, TraffickingType, Urgency, User
 
@@ -115,22 +115,29 @@ def forwarding_evaluate(*, case, actor=None, now=None):
         return []
     facts = case_facts(case)
     now = now or timezone.now()
+    matched = [rule for rule in rules if rule_matches(rule, facts)]
+    organisations = {
+        kind: organisation_for(case, kind) for kind in {rule.organisation_type for rule in matched}
+    }
+    # Rules that pick the same organisation make one referral, due at the earliest of their
+    # deadlines: a partner must not get the same case twice at the same time.
+    referrals = {}
+    for organisation in {org for org in organisations.values() if org is not None}:
+        group = [r for r in matched if organisations[r.organisation_type] == organisation]
+        first = min(group, key=lambda rule: (rule.due_within_hours, rule.pk))
+        referrals[organisation.pk] = _referral_for(
+            case=case,
+            organisation=organisation,
+            reason=first.reason,
+            due_at=now + datetime.timedelta(hours=first.due_within_hours),
+            actor=actor,
+            now=now,
+        )
     created = []
-    for rule in rules:
-        if not rule_matches(rule, facts):
-            continue
+    for rule in matched:
         due_at = now + datetime.timedelta(hours=rule.due_within_hours)
-        organisation = organisation_for(case, rule.organisation_type)
-        referral = None
-        if organisation is not None:
-            referral = referral_send(
-                actor=actor,
-                case=case,
-                organisation=organisation,
-                reason=rule.reason,
-                due_at=due_at,
-                sent_at=now,
-            )
+        organisation = organisations[rule.organisation_type]
+        referral = referrals[organisation.pk] if organisation is not None else None
         forwarding = Forwarding.objects.create(
             case=case,
             rule=rule,
@@ -150,6 +157,33 @@ def forwarding_evaluate(*, case, actor=None, now=None):
     return created
 
 
+def _referral_for(*, case, organisation, reason, due_at, actor, now):
+    """The case's open (sent or accepted) referral to the organisation, its deadline tightened
+    to `due_at` if later or unset (recorded on the timeline); a new referral when none is open,
+    so an earlier referral by hand is not doubled."""
+    referral = (
+        Referral.objects.filter(
+            case=case,
+            organisation=organisation,
+            status__in=[Referral.Status.SENT, Referral.Status.ACCEPTED],
+        )
+        .order_by("sent_at", "pk")
+        .first()
+    )
+    if referral is None:
+        return referral_send(
+            actor=actor,
+            case=case,
+            organisation=organisation,
+            reason=reason,
+            due_at=due_at,
+            sent_at=now,
+        )
+    if referral.due_at is None or referral.due_at > due_at:
+        referral = referral_update(actor=actor, referral=referral, due_at=due_at)
+    return referral
+
+
 def forwardings_attach():
     """A referral sent by hand, after a rule matched, to an organisation of the rule's type
     completes a "forwarding needed". Returns how many were attached."""
@@ -160,7 +194,7 @@ def forwardings_attach():
                 case=forwarding.case_id,
                 organisation__type=forwarding.organisation_type,
                 sent_at__gte=forwarding.matched_at,
-                forwarding__isnull=True,
+                forwardings__isnull=True,
             )
             .order_by("sent_at", "pk")
             .first()

@@ -450,6 +450,9 @@ def cluster_rename(*, actor, cluster, name):
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Give the cluster a name."})
+    if "\x00" in name:
+        # PostgreSQL cannot store NUL: refused here, not a 500 at the save.
+        raise ValidationError({"name": "A cluster's name cannot contain null characters."})
     if len(name) > Cluster._meta.get_field("name").max_length:
         raise ValidationError({"name": "A cluster's name has at most 120 characters."})
     cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)

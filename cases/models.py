@@ -907,8 +907,9 @@ class Forwarding(models.Model):
     organisation_type = models.CharField(max_length=40, choices=PartnerOrganisation.Type.choices)
     matched_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField()
-    referral = models.OneToOneField(
-        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="forwarding"
+    # Rules that send the case to the same organisation share one referral.
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="forwardings"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     soon_notified_at = models.DateTimeField(null=True, blank=True)

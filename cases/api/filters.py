@@ -74,6 +74,10 @@ class CaseFilterSet(django_filters.FilterSet):
         return queryset.filter(**{name: value})
 
     def filter_organisation(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if access.role_of(user) == Role.PARTNER and _pk(value) != user.organisation_id:
+            # Which of its cases went to another organisation too is not a partner's business.
+            return queryset
         referred = Referral.objects.filter(organisation_id=value).values("case")
         return queryset.filter(pk__in=referred)
 
@@ -140,3 +144,7 @@ class EventFilterSet(django_filters.FilterSet):
     class Meta:
         model = CaseEvent
         fields = ["kind", "at"]
+
+
+def _pk(value):
+    return getattr(value, "pk", value)

@@ -248,10 +248,22 @@ class VenueSerializer(ModelSerializer):
     industry = CodeField(queryset=Industry.objects.all(), required=False, allow_null=True)
     region = CodeField(queryset=Region.objects.all(), required=False, allow_null=True)
 
+    redacted = REDACTED_FIELD
+
     class Meta:
         model = Venue
-        fields = ["id", "name", "industry", "region", "address", "created_at"]
+        fields = ["id", "name", "industry", "region", "address", "created_at", "redacted"]
         read_only_fields = ["created_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        redacted = []
+        # A venue can be where a victim lives; its name, a business's, names no one.
+        if not _identities_visible(self.context, instance.case_id):
+            data["address"] = ""
+            redacted.append("address")
+        data["redacted"] = redacted
+        return data
 
 
 @extend_schema_serializer(
@@ -331,17 +343,43 @@ class OutcomeSerializer(ModelSerializer):
     referral = serializers.PrimaryKeyRelatedField(
         queryset=Referral.objects.none(), required=False, allow_null=True
     )
+    redacted = REDACTED_FIELD
 
     class Meta:
         model = Outcome
-        fields = ["id", "kind", "occurred_on", "agency", "referral", "notes", "recorded_at"]
+        fields = [
+            "id", "kind", "occurred_on", "agency", "referral", "notes", "recorded_at", "redacted",
+        ]  # fmt: skip
         read_only_fields = ["recorded_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         case = self.context.get("case")
         if case is not None:
-            self.fields["referral"].queryset = Referral.objects.filter(case=case)
+            referrals = Referral.objects.filter(case=case)
+            if _is_partner(self.context):
+                # A partner speaks for its own organisation's referrals only.
+                referrals = referrals.filter(
+                    organisation_id=self.context["request"].user.organisation_id
+                )
+            self.fields["referral"].queryset = referrals
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        redacted = []
+        if _is_partner(self.context) and data["referral"] is not None:
+            # Which other organisations the case went to is not a partner's business.
+            if not hasattr(self, "_own_referrals"):
+                queryset = self.fields["referral"].queryset
+                self._own_referrals = set(queryset.values_list("pk", flat=True))
+            if data["referral"] not in self._own_referrals:
+                data["referral"] = None
+        # Notes are free text and may name a victim, as a case's summary may.
+        if not _identities_visible(self.context, instance.case_id):
+            data["notes"] = ""
+            redacted.append("notes")
+        data["redacted"] = redacted
+        return data
 
 
 @extend_schema_field(
@@ -373,3 +411,10 @@ class EventSerializer(ModelSerializer):
         model = CaseEvent
         fields = ["id", "kind", "actor", "at", "data"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if _is_partner(self.context):
+            # Who did what inside the hotline is not a partner's business.
+            data["actor"] = None
+        return data

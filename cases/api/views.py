@@ -4,6 +4,7 @@ viewset), validate with the serializers and write through cases.services."""
 
 from functools import cached_property
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -159,7 +160,7 @@ class CaseViewSet(CreateMixin, UpdateMixin, ScopedViewSet):
         instance = self.get_object()
         if not access.can_on_visible(request.user, Action.CHANGE, instance):
             raise exceptions.PermissionDenied(_("Your role may not change this case."))
-        self._expected_version = if_match_version(request)
+        self._expected_version = if_match_version(request, current=instance.version)
         if self._expected_version != instance.version:
             raise stale(instance.version)
         return super().update(request, *args, **kwargs)
@@ -412,6 +413,17 @@ class OutcomeViewSet(CaseChildViewSet):
     ordering_fields = ["occurred_on", "id"]
     ordering = ["occurred_on", "id"]
 
+    def check_update(self, instance):
+        super().check_update(instance)
+        user = self.request.user
+        # The whole case may be theirs to see; another's outcome is not theirs to rewrite.
+        if access.role_of(user) == Role.PARTNER and (
+            instance.referral is None or instance.referral.organisation_id != user.organisation_id
+        ):
+            raise exceptions.PermissionDenied(
+                _("A partner may change only the outcomes of its own organisation's referrals.")
+            )
+
     def perform_create(self, serializer):
         return services.outcome_record(
             actor=self.request.user, case=self.case, **serializer.validated_data
@@ -431,7 +443,9 @@ class OutcomeViewSet(CaseChildViewSet):
     list=extend_schema(
         summary="List a case's timeline",
         description="Everything that happened to the case, oldest first; `data` holds ids, "
-        "codes and field names only. Cursor-paginated.",
+        "codes and field names only. A partner sees the case's creation and status changes "
+        "and the events of its own organisation's referrals and their outcomes, without "
+        "`actor`. Cursor-paginated.",
         parameters=[CASE_REFERENCE],
     ),
     retrieve=extend_schema(summary="Read a timeline event", parameters=[CASE_REFERENCE]),
@@ -445,3 +459,34 @@ class EventViewSet(BelowACase, ScopedViewSet):
     ordering_fields = ["at", "id"]
     ordering = ["at"]
     http_method_names = ["get", "head", "options"]
+
+    def refine(self, queryset):
+        queryset = super().refine(queryset)
+        user = self.request.user
+        if access.role_of(user) != Role.PARTNER:
+            return queryset
+        # A partner sees what the case serializer shows it: the case's status, and its own
+        # organisation's referrals and their outcomes; not who works the case, nor who else
+        # it was sent to.
+        Kind = CaseEvent.Kind
+        own_referrals = list(
+            Referral.objects.filter(
+                case=self.case, organisation_id=user.organisation_id
+            ).values_list("pk", flat=True)
+        )
+        own_outcomes = list(
+            Outcome.objects.filter(case=self.case, referral_id__in=own_referrals).values_list(
+                "pk", flat=True
+            )
+        )
+        return queryset.filter(
+            Q(kind__in=[Kind.CREATED, Kind.STATUS_CHANGED])
+            | Q(
+                kind__in=[Kind.REFERRAL_SENT, Kind.REFERRAL_UPDATED],
+                data__referral__in=own_referrals,
+            )
+            | Q(
+                kind__in=[Kind.OUTCOME_RECORDED, Kind.OUTCOME_UPDATED],
+                data__outcome__in=own_outcomes,
+            )
+        )

@@ -4,6 +4,8 @@
 import re
 from functools import wraps
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -22,13 +24,17 @@ from hotline import access
 from hotline.access import Permission
 from hotline.audit import audit_list, audit_view
 from hotline.forms import region_label, with_labels
-from hotline.models import Call, Region
+from hotline.models import Call, Region, Tip
 
 # How many typed values one look-up compares, and how many cases it lists.
 MATCH_TERMS_MAX = 20
 MATCHES_MAX = 20
 REGIONS_MAX = 20
+REGION_TERM = forms.CharField(required=False)
 _VALUE_FIELD = re.compile(r"^identifiers-\d{1,2}-value$")
+REPEAT_CHANGED = _(
+    "This call was already saved; your later changes were not saved — open the call to correct it."
+)
 STATUS_LABELS = {
     Status.NEW: _("New"),
     Status.ACTIVE: _("Active"),
@@ -74,6 +80,8 @@ def call_new(request):
             except ValidationError as error:
                 form.add_errors_from(error)
             else:
+                if call.was_repeat and _content_differs(call, form):
+                    messages.warning(request, REPEAT_CHANGED)
                 return redirect("call_saved", pk=call.pk)
     else:
         form = CallForm()
@@ -85,6 +93,19 @@ def call_new(request):
         "draft_key": f"hotline:draft:call-log:{request.user.pk}",
     }
     return render(request, "cases/intake/call_form.html", context)
+
+
+def _content_differs(call, form):
+    """Whether a repeat (same intake key) says something the saved call does not: a draft
+    restored after a save the advocate never saw, then edited. call_log keeps the first call."""
+    sent = form.call_fields()
+    sent_tip = form.tip_fields()
+    tip = Tip.objects.filter(call=call).first()
+    if call.summary != sent["summary"] or (tip is None) != (sent_tip is None):
+        return True
+    return tip is not None and any(
+        getattr(tip, name) != sent_tip[name] for name in ("observed", "address", "people_mentioned")
+    )
 
 
 @never_cache
@@ -159,7 +180,11 @@ def call_matches(request):
 def regions(request):
     """Regions whose name or code starts with, or name contains, what is typed: the region
     field's type-ahead. [{"code", "label"}], the page's language."""
-    term = request.GET.get("q", "").strip()[:60]
+    try:
+        # A form field refuses NUL, which PostgreSQL cannot compare with (a 500 otherwise).
+        term = REGION_TERM.clean(request.GET.get("q", ""))[:60]
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
     if len(term) < 2:
         return JsonResponse({"results": []})
     found = Region.objects.filter(Q(name__icontains=term) | Q(code__istartswith=term)).order_by(

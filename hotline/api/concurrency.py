@@ -15,8 +15,9 @@ def etag(version):
     return f'"{version}"'
 
 
-def if_match_version(request):
-    """The version the client edited, from If-Match; 428 when absent, 412 when unreadable."""
+def if_match_version(request, current=None):
+    """The version the client edited, from If-Match; 428 when absent, 412 when unreadable.
+    If-Match may list several tags: any that names `current` matches (RFC 9110 13.1.1)."""
     header = request.headers.get("If-Match", "").strip()
     if not header or header == "*":
         raise ApiError(
@@ -27,10 +28,11 @@ def if_match_version(request):
                 "then send its ETag header back."
             ),
         )
-    for tag in header.split(","):
-        match = _TAG.match(tag.strip())
-        if match:
-            return int(match.group(1))
+    versions = [int(m.group(1)) for m in (_TAG.match(t.strip()) for t in header.split(",")) if m]
+    if current in versions:
+        return current
+    if versions:
+        return versions[0]
     raise ApiError(
         412,
         "precondition_failed",

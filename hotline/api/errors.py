@@ -11,6 +11,7 @@ JSON); json_404 / json_500 do the same for requests no API view answered.
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -111,6 +112,11 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = ApiError(413, "request_too_large", _("The request is too large."))
+    elif isinstance(exc, SuspiciousOperation):
+        # Django refuses it as a 400 outside the API; so do we, in the API's shape.
+        exc = ApiError(400, "malformed_request", _("The request was not accepted."))
 
     if isinstance(exc, ApiError):
         response = Response(

@@ -284,6 +284,8 @@ class CallSerializer(ModelSerializer):
             "reason", "region", "summary", "urgency", "advocate", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["advocate", "created_at", "updated_at"]
+        # The web intake form's limits (cases/forms/intake.py).
+        extra_kwargs = {"summary": {"max_length": 20_000}}
 
 
 class CallFilterSet(django_filters.FilterSet):
@@ -411,6 +413,12 @@ class TipSerializer(ModelSerializer):
         read_only_fields = [
             "reference", "source", "organisation", "triage_state", "created_at",
         ]  # fmt: skip
+        # The web intake form's limits (cases/forms/intake.py).
+        extra_kwargs = {
+            "observed": {"max_length": 20_000},
+            "address": {"max_length": 1_000},
+            "people_mentioned": {"max_length": 10_000},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -545,13 +553,14 @@ class PublicTipSerializer(ModelSerializer):
             "trafficking_type", "people_mentioned", "urgency",
         ]  # fmt: skip
         read_only_fields = ["reference", "received_at"]
+        # The public web form's limits (hotline/forms.py).
         extra_kwargs = {
-            "address": {"write_only": True},
-            "observed": {"write_only": True},
+            "address": {"write_only": True, "max_length": 1_000},
+            "observed": {"write_only": True, "max_length": 10_000},
             "region": {"write_only": True},
             "industry": {"write_only": True},
             "trafficking_type": {"write_only": True},
-            "people_mentioned": {"write_only": True},
+            "people_mentioned": {"write_only": True, "max_length": 5_000},
             "urgency": {"write_only": True},
         }
 

@@ -7,7 +7,9 @@
  *   per user), at every keystroke. When the page is opened again (a reload, a crash, a lost
  *   connection) the draft is put back, with a notice and a "Discard draft" button. The draft
  *   includes the hidden intake key and start time, so saving a restored draft records the
- *   same call once, however many times it is sent. The confirmation page removes the draft.
+ *   same call once, however many times it is sent. The confirmation page removes the draft; a
+ *   draft older than 12 hours is removed, not restored; signing out or the session ending
+ *   removes every draft (static/js/session-timeout.js).
  * - "This is a tip" shows the tip's fields; "Add another identifier" adds a row.
  * - The save button is disabled while the form is being sent (the intake key makes a second
  *   send harmless anyway).
@@ -25,16 +27,48 @@
     }
   }
 
+  // A draft holds victims' details: one left behind on a shared computer must not outlive a
+  // shift. Older ones (or ones with no readable savedAt) are removed, not restored.
+  var DRAFT_MAX_AGE_MS = 12 * 60 * 60 * 1000;
+  var DRAFT_PREFIX = "hotline:draft:";
+
+  function expired(draft) {
+    var savedAt = draft && Date.parse(draft.savedAt);
+    return !(savedAt > Date.now() - DRAFT_MAX_AGE_MS);
+  }
+
   function readDraft(key) {
     var store = storage();
     if (!store) {
       return null;
     }
+    var draft = null;
     try {
-      return JSON.parse(store.getItem(key) || "null");
+      draft = JSON.parse(store.getItem(key) || "null");
     } catch (error) {
+      draft = undefined; // unreadable: removed below
+    }
+    if (draft !== null && expired(draft)) {
+      store.removeItem(key);
       return null;
     }
+    return draft;
+  }
+
+  // Every page of the app that loads this script also sweeps other users' and old keys.
+  function dropExpiredDrafts() {
+    var store = storage();
+    if (!store) {
+      return;
+    }
+    var keys = [];
+    for (var index = 0; index < store.length; index += 1) {
+      var name = store.key(index);
+      if (name && name.indexOf(DRAFT_PREFIX) === 0) {
+        keys.push(name);
+      }
+    }
+    keys.forEach(readDraft);
   }
 
   // The confirmation page: the call is saved, its draft is no longer needed.
@@ -149,13 +183,14 @@
     }
 
     var discarded = false;
+    var paused = false;
     // Only a form someone has typed in (or a restored draft) is worth keeping: an untouched form
     // left behind must not come back as a "draft".
     var touched = false;
 
     function saveDraft() {
       var store = storage();
-      if (!store || discarded || !touched) {
+      if (!store || discarded || !touched || paused) {
         return;
       }
       var option = region && region.options[region.selectedIndex];
@@ -256,6 +291,16 @@
     form.addEventListener("input", typed);
     form.addEventListener("change", typed);
     window.addEventListener("pagehide", saveDraft);
+    // Signed out (static/js/session-timeout.js): the draft is gone and stays so. Session ended:
+    // nothing is kept while the form sits unattended, but an advocate who then presses Save
+    // (which leads through the sign-in page back to the form) keeps what they typed.
+    document.addEventListener("hotline:drafts-cleared", function (event) {
+      if (event.detail && event.detail.reason === "ended") {
+        paused = true;
+      } else {
+        discarded = true;
+      }
+    });
 
     var sending = false;
     form.addEventListener("submit", function (event) {
@@ -263,6 +308,7 @@
         event.preventDefault();
         return;
       }
+      paused = false;
       saveDraft();
       sending = true;
       var button = document.getElementById("call-save");
@@ -279,6 +325,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    dropExpiredDrafts();
     clearSavedDraft();
     var form = document.getElementById("call-form");
     if (form) {

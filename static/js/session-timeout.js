@@ -16,6 +16,9 @@
  *   data-sign-in-url       where "Sign in again" goes
  *   data-text-*            the banner's words, translated by the template; {time} is replaced
  *
+ * When the session ends, or the person submits a sign-out form, the call drafts
+ * (localStorage "hotline:draft:*", static/js/call-log.js) are removed.
+ *
  * Every page load (in any tab) records its time in localStorage, so a tab left open does not
  * warn while the person works in another one. Other scripts that talk to the server can say
  * so with document.dispatchEvent(new Event("hotline:session-renewed")).
@@ -118,7 +121,32 @@
     }
   }
 
+  // Call drafts (static/js/call-log.js) hold victims' details: they go when the person signs
+  // out or the session ends, so the next person at this computer does not find them. The event
+  // tells an open call form to stop saving its draft again (static/js/call-log.js).
+  function clearDrafts(reason) {
+    try {
+      var store = window.localStorage;
+      var keys = [];
+      for (var index = 0; index < store.length; index += 1) {
+        var name = store.key(index);
+        if (name && name.indexOf("hotline:draft:") === 0) {
+          keys.push(name);
+        }
+      }
+      keys.forEach(function (name) {
+        store.removeItem(name);
+      });
+    } catch (error) {
+      // Storage disabled: there are no drafts.
+    }
+    document.dispatchEvent(
+      new CustomEvent("hotline:drafts-cleared", { detail: { reason: reason } })
+    );
+  }
+
   function showEnded() {
+    clearDrafts("ended");
     if (!banner) {
       build();
     }
@@ -178,6 +206,16 @@
   }
 
   storeRenewal(renewedAt);
+  // The sign-out forms (templates/nav.html, templates/accounts/base.html).
+  document.addEventListener(
+    "submit",
+    function (event) {
+      if (event.target.matches && event.target.matches(".sign-out-form, #logout-form")) {
+        clearDrafts("signed-out");
+      }
+    },
+    true
+  );
   window.addEventListener("storage", function (event) {
     if (event.key === STORAGE_KEY) {
       tick();

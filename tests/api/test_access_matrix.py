@@ -192,7 +192,7 @@ ENDPOINTS = [
         "patch",
         C + "/outcomes/{outcome}/",
         lambda w: {"agency": "Metro PD"},
-        _status(advocate=200, supervisor=200, partner=200, admin_user=403),
+        _status(advocate=200, supervisor=200, partner=403, admin_user=403),
     ),
     ("events list", "get", C + "/events/", None, READ_ALL),
     ("event read", "get", C + "/events/{event}/", None, READ_ALL),

@@ -54,11 +54,35 @@ def test_a_change_without_if_match_gets_428(api, advocate, case_path, referred_c
     assert Case.objects.get(pk=referred_case.pk).priority == referred_case.priority
 
 
-@pytest.mark.parametrize("header", ["*", "garbage", '"abc"', "W/"])
-def test_an_if_match_that_names_no_version_is_refused(api, advocate, case_path, header):
+@pytest.mark.parametrize(
+    ("header", "status", "code"),
+    [
+        ("*", 428, "precondition_required"),
+        ("garbage", 412, "precondition_failed"),
+        ('"abc"', 412, "precondition_failed"),
+        ("W/", 412, "precondition_failed"),
+        ('"999999999", garbage', 412, "precondition_failed"),
+    ],
+)
+def test_an_if_match_that_names_no_version_is_refused(api, advocate, case_path, referred_case,
+                                                      header, status, code):  # fmt: skip
     response = api(advocate).patch(case_path, {"priority": 4}, format="json", HTTP_IF_MATCH=header)
-    assert response.status_code in (412, 428)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
     assert set(response.json()["error"]) == {"code", "message", "fields"}
+    assert Case.objects.get(pk=referred_case.pk).priority == referred_case.priority
+
+
+@pytest.mark.parametrize("order", ["stale first", "current first"])
+def test_any_of_several_if_match_tags_may_match(api, advocate, case_path, referred_case, order):
+    tags = [f'"{referred_case.version + 100}"', f'W/"{referred_case.version}"']
+    if order == "current first":
+        tags.reverse()
+    response = api(advocate).patch(
+        case_path, {"priority": 4}, format="json", HTTP_IF_MATCH=", ".join(tags)
+    )
+    assert response.status_code == 200, response.content
+    assert Case.objects.get(pk=referred_case.pk).priority == 4
 
 
 def test_a_weak_etag_is_accepted(api, advocate, case_path, referred_case):

@@ -5,6 +5,7 @@ import pytest
 
 from cases import services as case_services
 from hotline.models import AuditEntry
+from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,8 +119,21 @@ def test_every_look_is_audited(api, partner, referred_case):
 
 
 def test_a_partner_cannot_learn_who_works_a_case_by_filtering(api, partner, advocate,
-                                                              referred_case):  # fmt: skip
+                                                              referred_case, organisation,
+                                                              other_organisation):  # fmt: skip
+    # Two cases referred to the partner, one of them sent to another organisation too, and
+    # only one assigned: a filter that narrowed would tell the two apart.
+    also_sent = CaseFactory(actor=advocate, team=advocate.team, assignee=advocate)
+    for to in (organisation, other_organisation):
+        case_services.referral_send(actor=advocate, case=also_sent, organisation=to, reason="Other")
     client = api(partner)
     everyone = client.get("/api/v1/cases/").json()["results"]
+    assert len(everyone) == 2
     for value in (advocate.pk, advocate.pk + 1000):
         assert client.get("/api/v1/cases/", {"assignee": value}).json()["results"] == everyone
+    for value in (advocate.team_id, advocate.team_id + 1000):
+        assert client.get("/api/v1/cases/", {"team": value}).json()["results"] == everyone
+    for value in (other_organisation.pk, other_organisation.pk + 1000):
+        assert client.get("/api/v1/cases/", {"organisation": value}).json()["results"] == everyone
+    own = client.get("/api/v1/cases/", {"organisation": organisation.pk}).json()["results"]
+    assert own == everyone

@@ -132,3 +132,59 @@ def test_discarding_the_draft_starts_a_new_call(browser_for, advocate):
     assert page.locator('input[name="intake_key"]').input_value() != key
     page.reload()
     expect(page.locator("#draft-notice")).to_be_hidden()
+
+
+DRAFT_KEYS = "() => Object.keys(localStorage).filter((name) => name.startsWith('hotline:draft:'))"
+
+
+def test_a_draft_older_than_twelve_hours_is_not_restored(browser_for, advocate):
+    page = browser_for(advocate)
+    page.goto("/calls/new/")
+    page.fill("#id_summary", "Left on a shared computer yesterday.")
+    page.goto("/")  # leaving the form saves the draft
+    assert len(page.evaluate(DRAFT_KEYS)) == 1
+    page.evaluate(
+        """() => {
+          const name = Object.keys(localStorage).find((n) => n.startsWith('hotline:draft:'));
+          const draft = JSON.parse(localStorage.getItem(name));
+          draft.savedAt = new Date(Date.now() - 13 * 3600 * 1000).toISOString();
+          localStorage.setItem(name, JSON.stringify(draft));
+        }"""
+    )
+
+    page.goto("/calls/new/")
+
+    expect(page.locator("#draft-notice")).to_be_hidden()
+    expect(page.locator("#id_summary")).to_have_value("")
+    assert page.evaluate(DRAFT_KEYS) == []
+
+
+def test_signing_out_removes_the_drafts(browser_for, advocate):
+    page = browser_for(advocate)
+    page.goto("/calls/new/")
+    page.fill("#id_summary", "The victim's name and where she is.")
+    page.reload()
+    expect(page.locator("#draft-notice")).to_be_visible()
+
+    page.click(".sign-out-form button")
+    page.wait_for_load_state()
+
+    assert "/calls/new/" not in page.url
+    assert page.evaluate(DRAFT_KEYS) == []
+
+
+def test_when_the_session_ends_the_draft_is_removed_and_not_saved_again(
+    browser_for, advocate, settings
+):
+    page = browser_for(advocate)
+    page.clock.install()
+    page.goto("/calls/new/")
+    page.fill("#id_summary", "Typed, then the advocate was called away.")
+    assert len(page.evaluate(DRAFT_KEYS)) == 1
+
+    page.clock.fast_forward(settings.SESSION_COOKIE_AGE * 1000 + 5000)
+
+    expect(page.locator(".session-timeout.is-ended")).to_be_visible()
+    assert page.evaluate(DRAFT_KEYS) == []
+    page.fill("#id_summary", "Typed after the end: not kept while nobody is here.")
+    assert page.evaluate(DRAFT_KEYS) == []

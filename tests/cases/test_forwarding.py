@@ -251,3 +251,41 @@ def test_an_unreachable_mail_server_leaves_the_notice_for_the_next_sweep(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert tasks.forwarding_sweep()["overdue"] == 1
     assert len(mail.outbox) == 1
+
+
+def test_two_rules_for_one_organisation_make_one_referral_with_the_earliest_deadline(
+    rules, supervisor, organisation
+):
+    case = minor_sex_case(supervisor)
+    case.priority = 4
+    case.save(update_fields=["priority"])
+    now = timezone.now()
+
+    created = forwarding.forwarding_evaluate(case=case, now=now)
+
+    referral = Referral.objects.get(case=case)
+    assert referral.organisation == organisation and referral.due_at == now
+    assert len(created) == 2
+    assert {f.referral_id for f in Forwarding.objects.filter(case=case)} == {referral.pk}
+    assert sorted(f.due_at - now for f in created) == [
+        datetime.timedelta(0),
+        datetime.timedelta(hours=24),
+    ]
+
+
+def test_an_open_manual_referral_to_the_organisation_is_reused(rules, supervisor, organisation):
+    case = minor_sex_case(supervisor)
+    manual = services.referral_send(
+        actor=supervisor, case=case, organisation=organisation, reason="LawEnforcementReport"
+    )
+    now = timezone.now()
+
+    (created,) = forwarding.forwarding_evaluate(case=case, now=now)
+
+    assert list(Referral.objects.filter(case=case)) == [manual]
+    assert created.referral == manual
+    manual.refresh_from_db()
+    assert manual.due_at == now + datetime.timedelta(hours=24)
+    event = CaseEvent.objects.filter(case=case, data__referral=manual.pk).latest("pk")
+    assert event.data["fields"] == ["forwarding"]
+    assert CaseEvent.objects.filter(case=case, data__fields=["due_at"]).exists()

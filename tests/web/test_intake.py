@@ -448,3 +448,37 @@ def test_the_same_form_sent_at_once_from_several_connections_records_one_call(ad
     assert [getattr(response, "status_code", response) for response in responses] == [302] * 4
     assert len({response.url for response in responses}) == 1
     assert (Call.objects.count(), Tip.objects.count(), Identifier.objects.count()) == (1, 1, 1)
+
+
+def test_a_null_character_typed_in_a_look_up_is_a_clear_400_on_any_database(client, advocate):
+    # PostgreSQL cannot compare with NUL: unchecked, the region look-up was a 500 there.
+    client.force_login(advocate)
+    response = client.get("/calls/new/regions/?q=ab%00")
+    assert response.status_code == 400
+    assert "null characters" in response.json()["error"].lower()
+    assert client.get(MATCHES + "?q=ab%00").status_code == 200
+
+
+CHANGES_NOT_SAVED = "This call was already saved; your later changes were not saved"
+
+
+def test_a_repeat_with_edits_says_the_edits_were_not_saved(client, advocate):
+    client.force_login(advocate)
+    data = tip_data()
+    client.post(NEW, data)
+
+    edited = client.post(NEW, {**data, "observed": "Also a van with out-of-state plates."})
+
+    assert Tip.objects.get().observed == data["observed"]
+    page = client.get(edited.url).content.decode()
+    assert CHANGES_NOT_SAVED in page
+
+
+def test_a_plain_repeat_shows_no_warning(client, advocate):
+    client.force_login(advocate)
+    data = call_data()
+    client.post(NEW, data)
+    page = client.get(client.post(NEW, data).url).content.decode()
+    assert CHANGES_NOT_SAVED not in page
+    edited = client.post(NEW, {**data, "summary": "Caller saw workers locked in."})
+    assert CHANGES_NOT_SAVED in client.get(edited.url).content.decode()

@@ -260,3 +260,15 @@ def test_the_case_page_shows_its_forwardings_and_records_consent(
     assert labor.forwarding_consent.recorded_by == advocate
     # The seeded rule for adult labor cases with consent applied at once.
     assert labor.forwardings.get().referral.organisation == organisation
+
+
+def test_a_cluster_name_with_a_null_character_is_refused_on_any_database(client, supervisor):
+    # PostgreSQL cannot store NUL: unchecked, the rename was a 500 there.
+    client.force_login(supervisor)
+    suggest(supervisor, {}, {})
+    cluster = _cluster(supervisor)
+    response = client.post(reverse("links:cluster", args=[cluster.pk]), {"name": "Ring\x00 A"})
+    assert response.status_code == 400
+    assert "cannot contain null characters" in response.content.decode()
+    cluster.refresh_from_db()
+    assert "\x00" not in cluster.name
