@@ -148,6 +148,17 @@ def _rate_limited(request):
     return public_tips_from(client_ip(request), within=window) >= limit
 
 
+def _tip_differs(tip, fields):
+    region = fields["region"]
+    return (
+        tip.observed != fields["observed"]
+        or tip.address != fields["address"]
+        or tip.people_mentioned != fields["people_mentioned"]
+        or tip.urgency != fields["urgency"]
+        or tip.region_id != (region.pk if region is not None else None)
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_tip(request):
@@ -171,8 +182,14 @@ def public_tip(request):
                 log.info("Public tip form: honeypot filled; nothing stored.")
                 reference = tip_reference()
                 return render(request, "hotline/public_tip_thanks.html", {"reference": reference})
+            fields = form.tip_fields()
             try:
-                tip = services.tip_submit(source=Tip.Source.WEB_FORM, **form.tip_fields())
+                tip = services.tip_submit(source=Tip.Source.WEB_FORM, **fields)
+                if tip.was_repeat and _tip_differs(tip, fields):
+                    # The form sent again with changes (Back keeps its hidden key): the
+                    # corrections are kept as a tip of their own rather than dropped.
+                    fields["intake_key"] = None
+                    tip = services.tip_submit(source=Tip.Source.WEB_FORM, **fields)
             except ValidationError as error:
                 form.add_errors_from(error)
             else:

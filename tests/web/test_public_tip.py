@@ -73,6 +73,20 @@ def test_sending_twice_stores_one_tip_and_shows_the_same_reference(client):
     assert reference in second
 
 
+def test_a_corrected_resend_with_the_same_key_keeps_the_correction_as_a_new_tip(client):
+    data = tip_data()
+    client.post(URL, data)
+    corrected = {**data, "observed": data["observed"] + " There are children too."}
+
+    page = client.post(URL, corrected).content.decode()
+
+    assert Tip.objects.count() == 2
+    latest = Tip.objects.order_by("-pk").first()
+    assert latest.observed.endswith("There are children too.")
+    assert latest.intake_key is None
+    assert latest.reference in page
+
+
 def test_a_bot_that_fills_the_hidden_field_gets_the_same_page_and_nothing_is_stored(client):
     response = client.post(URL, tip_data(website="http://cheap-pills.example"))
     page = response.content.decode()
