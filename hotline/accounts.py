@@ -13,6 +13,7 @@ docs/security.md describes all of it for an auditor.
 
 import logging
 from base64 import b32encode
+from functools import wraps
 from urllib.parse import urlencode, urlparse
 
 import django_otp
@@ -22,9 +23,9 @@ from axes.backends import AxesStandaloneBackend
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -37,6 +38,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hotline.api.errors import error_body
 from hotline.models import Role
 
 log = logging.getLogger(__name__)
@@ -162,6 +164,16 @@ class TwoFactorMiddleware:
 
     @staticmethod
     def second_factor_redirect(request):
+        if request.path_info.startswith("/api/"):
+            # A program using the API by browser session cannot follow a redirect to a code
+            # page; it gets the API's error shape instead.
+            return JsonResponse(
+                error_body(
+                    "two_factor_required",
+                    _("Enter your second-factor code in the browser before using the API."),
+                ),
+                status=403,
+            )
         has_device = django_otp.user_has_device(request.user, confirmed=True)
         target = reverse("accounts:otp_verify" if has_device else "accounts:otp_setup")
         if request.method == "GET":
@@ -278,9 +290,20 @@ _WRONG_CODE = {
 
 # --- Two-factor: pages ------------------------------------------------------------------------
 
+
 # Hotline staff only, like the admin: partners have no browser pages (their API credentials are
 # separate), and an account without a role has nothing to protect.
-staff_required = user_passes_test(lambda user: user.is_active and user.is_staff)
+# Signed in without being staff, the sign-in page would send them straight back: not found.
+def staff_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_active and request.user.is_staff):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class CodeForm(forms.Form):

@@ -199,7 +199,7 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
 # Messages can name a record (an identifier's value, a person's name): keep them in the
 # session, on the server, not in a signed but readable cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -338,11 +338,13 @@ def test_before_the_second_factor_only_sign_out_health_and_the_code_pages_open(c
 
 
 def test_partners_have_no_code_pages(client, partner):
-    sign_in(client, "pat")
-    for url in ["/admin/", reverse("accounts:otp_setup"), reverse("accounts:otp_manage")]:
-        response = client.get(url)
-        assert response.status_code == 302
-        assert response.url.startswith(LOGIN)
+    sign_in(client, "pat")  # the admin's sign-in refuses a partner
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN)
+    client.force_login(partner)
+    for url in [reverse("accounts:otp_setup"), reverse("accounts:otp_manage")]:
+        assert client.get(url).status_code == 404, url
     assert not TOTPDevice.objects.filter(user=partner).exists()
 
 
@@ -390,3 +392,16 @@ def test_what_was_typed_as_an_unknown_username_is_not_kept_in_the_lockout_table(
     usernames = set(AccessAttempt.objects.values_list("username", flat=True))
     assert "alice" in usernames
     assert not any("555" in username for username in usernames)
+
+
+def test_before_the_second_factor_the_api_answers_in_its_own_error_shape(client, supervisor):
+    sign_in(client, "sam")
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "two_factor_required"
+
+
+def test_an_anonymous_visitor_to_the_code_pages_is_sent_to_the_apps_sign_in(client):
+    response = client.get(reverse("accounts:otp_manage"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login") + "?next=")
