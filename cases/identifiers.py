@@ -12,6 +12,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Identifier
 
@@ -64,8 +65,10 @@ def normalise_phone(value, default_region=None):
         number = None
     if number is None or not phonenumbers.is_possible_number(number):
         raise ValidationError(
-            "This is not a phone number we can read. Type the digits, with the country code "
-            "for numbers outside %(region)s (for example +52 55 1234 5678).",
+            _(
+                "This is not a phone number we can read. Type the digits, with the country code "
+                "for numbers outside %(region)s (for example +52 55 1234 5678)."
+            ),
             code="invalid_phone",
             params={"region": region},
         )
@@ -81,7 +84,7 @@ def normalise_email(value):
         validate_email(address)
     except ValidationError:
         raise ValidationError(
-            "This is not an e-mail address: it should look like name@example.org.",
+            _("This is not an e-mail address: it should look like name@example.org."),
             code="invalid_email",
         ) from None
     return address
@@ -90,7 +93,7 @@ def normalise_email(value):
 def normalise_handle(value, platform):
     if not platform:
         raise ValidationError(
-            "Choose the platform this handle is on (Instagram, Telegram, ...).",
+            _("Choose the platform this handle is on (Instagram, Telegram, ...)."),
             code="handle_needs_platform",
         )
     handle = value.strip().lower()
@@ -103,8 +106,10 @@ def normalise_handle(value, platform):
         return normalise_phone(handle)
     if not _HANDLE.match(handle):
         raise ValidationError(
-            "A handle may contain letters, digits, dots, dashes and underscores only, "
-            "like @name_123.",
+            _(
+                "A handle may contain letters, digits, dots, dashes and underscores only, "
+                "like @name_123."
+            ),
             code="invalid_handle",
         )
     return handle
@@ -119,7 +124,7 @@ def normalise_vehicle(value):
     plate = re.sub(r"[^0-9A-Z]", "", _fold(value).upper())
     if not plate:
         raise ValidationError(
-            "Type the vehicle's plate, letters and digits (for example ABC 1234).",
+            _("Type the vehicle's plate, letters and digits (for example ABC 1234)."),
             code="invalid_vehicle",
         )
     return plate
@@ -145,7 +150,7 @@ def normalise_payment_account(value):
 def normalise(kind, value, platform=""):
     """The canonical form of `value` for an identifier of `kind`."""
     if value is None or not str(value).strip():
-        raise ValidationError("This identifier is empty.", code="empty")
+        raise ValidationError(_("This identifier is empty."), code="empty")
     value = str(value)
     if kind == Kind.PHONE:
         result = normalise_phone(value)
@@ -162,7 +167,9 @@ def normalise(kind, value, platform=""):
     elif kind == Kind.PAYMENT_ACCOUNT:
         result = normalise_payment_account(value)
     else:
-        raise ValidationError("Unknown kind of identifier: %(kind)s.", params={"kind": kind})
+        raise ValidationError(_("Unknown kind of identifier: %(kind)s."), params={"kind": kind})
     if not result:
-        raise ValidationError("This identifier has nothing in it that we can match.", code="empty")
+        raise ValidationError(
+            _("This identifier has nothing in it that we can match."), code="empty"
+        )
     return result

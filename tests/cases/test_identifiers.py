@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from cases.identifiers import normalise
 from cases.models import Identifier
@@ -90,3 +91,18 @@ def test_payment_accounts_compare_without_spacing():
 def test_an_empty_identifier_is_refused():
     with pytest.raises(ValidationError, match="empty"):
         normalise(Kind.PHONE, "   ")
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "platform", "words"),
+    [
+        ("phone", "call me", "", "número de teléfono"),
+        ("handle", "someone", "", "plataforma"),
+        ("phone", "   ", "", "vacío"),
+    ],
+)
+def test_its_messages_speak_the_language_of_the_request(kind, value, platform, words):
+    with translation.override("es"):
+        with pytest.raises(ValidationError) as refused:
+            normalise(kind, value, platform)
+        assert words in refused.value.messages[0]
