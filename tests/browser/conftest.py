@@ -5,6 +5,11 @@ live server pytest-django runs on the test database.
 sign-in); `anonymous_page` one signed in as nobody; `screenshot(page, name)` saves
 docs/screenshots/<name>.png for the README.
 
+Every page these fixtures open listens for script errors and console errors (a refused
+Content-Security-Policy, a failed script, a 500 behind an htmx request): the test fails at its
+end if there were any. A test that provokes one on purpose marks itself
+`@pytest.mark.console_errors_expected`.
+
 Every browser test lives in this folder. Importing these fixtures into a module elsewhere would
 give that module its own session-wide Playwright, still running when this folder's starts,
 and Playwright refuses to start inside another's event loop.
@@ -32,6 +37,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+# htmx logs these when it cuts its own request short (a newer one replaces it, hx-sync, or the
+# page reloads); a server error shows as htmx:responseError and a failed load, which count.
+ABORTED_BY_DESIGN = ("htmx:sendAbort", "htmx:afterRequest")
 # A laptop screen; tests about tablets set their own.
 VIEWPORT = {"width": 1366, "height": 900}
 
@@ -55,9 +63,18 @@ def browser():
 
 
 @pytest.fixture
-def browser_for(browser, live_server):
+def browser_for(browser, live_server, request):
     """browser_for(user) -> a new page (its own cookies) signed in as user."""
     contexts = []
+    problems = []
+
+    def listen(page):
+        def on_console(message):
+            if message.type == "error" and not message.text.startswith(ABORTED_BY_DESIGN):
+                problems.append(f"{page.url}: console: {message.text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.append(f"{page.url}: script: {error}"))
 
     def open_page(user=None, *, locale="en-US", viewport=VIEWPORT):
         context = browser.new_context(base_url=live_server.url, locale=locale, viewport=viewport)
@@ -70,11 +87,14 @@ def browser_for(browser, live_server):
             context.add_cookies(
                 [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
             )
+        context.on("page", listen)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+    if request.node.get_closest_marker("console_errors_expected") is None:
+        assert problems == [], "the browser reported errors: " + " | ".join(problems)
 
 
 @pytest.fixture
