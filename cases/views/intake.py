@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import services
 from cases.forms.intake import CallForm, identifier_formset
+from cases.identifiers import normalise
 from cases.models import Case, Identifier
 from cases.selectors import identifier_term_filter
 from cases.workflow import Status
@@ -80,7 +81,7 @@ def call_new(request):
             except ValidationError as error:
                 form.add_errors_from(error)
             else:
-                if call.was_repeat and _content_differs(call, form):
+                if call.was_repeat and _content_differs(call, form, identifiers.rows()):
                     messages.warning(request, REPEAT_CHANGED)
                 return redirect("call_saved", pk=call.pk)
     else:
@@ -95,7 +96,7 @@ def call_new(request):
     return render(request, "cases/intake/call_form.html", context)
 
 
-def _content_differs(call, form):
+def _content_differs(call, form, identifier_rows):
     """Whether a repeat (same intake key) says something the saved call does not: a draft
     restored after a save the advocate never saw, then edited. call_log keeps the first call."""
     sent = form.call_fields()
@@ -103,9 +104,26 @@ def _content_differs(call, form):
     tip = Tip.objects.filter(call=call).first()
     if call.summary != sent["summary"] or (tip is None) != (sent_tip is None):
         return True
-    return tip is not None and any(
+    if tip is None:
+        return False
+    if any(
         getattr(tip, name) != sent_tip[name] for name in ("observed", "address", "people_mentioned")
-    )
+    ):
+        return True
+    saved = set(Identifier.objects.filter(tip=tip).values_list("kind", "platform", "value_hash"))
+    return _identifier_keys(identifier_rows) != saved
+
+
+def _identifier_keys(rows):
+    """(kind, platform, keyed hash) of each identifier row, as identifier_add would store it."""
+    keys = set()
+    for row in rows:
+        kind = row["kind"]
+        platform = row.get("platform", "") if kind == Identifier.Kind.HANDLE else ""
+        identifier = Identifier(kind=kind, platform=platform)
+        identifier.set_normalised(normalise(kind, row["value"], platform))
+        keys.add((kind, platform, identifier.value_hash))
+    return keys
 
 
 @never_cache

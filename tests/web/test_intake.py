@@ -474,6 +474,21 @@ def test_a_repeat_with_edits_says_the_edits_were_not_saved(client, advocate):
     assert CHANGES_NOT_SAVED in page
 
 
+def test_a_repeat_with_another_identifier_says_it_was_not_saved(client, advocate):
+    client.force_login(advocate)
+    data = tip_data()
+    client.post(NEW, data)
+
+    def warned(changes):
+        saved = client.post(NEW, {**data, **changes})
+        return CHANGES_NOT_SAVED in client.get(saved.url).content.decode()
+
+    assert not warned({"identifiers-0-value": "+1 713 555 0199"})  # the same number
+    assert warned({"identifiers-1-value": "(202) 555-0143"})
+    assert warned({"identifiers-0-value": ""})
+    assert Identifier.objects.count() == 1
+
+
 def test_a_plain_repeat_shows_no_warning(client, advocate):
     client.force_login(advocate)
     data = call_data()
