@@ -51,7 +51,7 @@ DEMO_ORGANISATIONS = (
     ("County Child Protective Services (demo)", OrgType.LOCAL_GOVERNMENT, "", ""),
     ("Federal Victim Assistance Office (demo)", OrgType.CENTRAL_GOVERNMENT, "US", ""),
     ("Immigration Relief Office (demo)", OrgType.IMMIGRATION_SERVICE, "US", ""),
-    ("First Harbor Bank Financial Crimes Unit (demo)", OrgType.CORPORATE_BUSINESS, "", ""),
+    ("First Harbor Bank Financial Crimes Unit (demo)", OrgType.FINANCIAL_INSTITUTION, "", ""),
     ("State University Trafficking Research Lab (demo)", OrgType.SCHOOL_OR_COLLEGE, "", ""),
 )
 

@@ -1,5 +1,8 @@
 """Trafficking cases and everything recorded about them."""
 
+import re
+
+import pycountry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -425,6 +428,94 @@ class Identifier(models.Model):
         """Set the normalised value and the hash that matching compares, together."""
         self.normalised = normalised
         self.value_hash = keyed_hash(normalised)
+
+
+def validate_currency_code(value):
+    """An ISO 4217 currency code (pycountry's list), e.g. USD, EUR, MXN."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value or ""):
+        raise ValidationError(
+            _("A currency is a three-letter ISO 4217 code such as USD."), code="currency"
+        )
+    if pycountry.currencies.get(alpha_3=value) is None:
+        raise ValidationError(
+            _("%(code)s is not an ISO 4217 currency code."),
+            code="currency",
+            params={"code": value},
+        )
+
+
+class TransactionDirection(models.TextChoices):
+    RECEIVED = "received", "Paid into the account"
+    SENT = "sent", "Paid out of the account"
+
+
+class TransactionClue(models.Model):
+    """A payment seen on a payment account (an identifier of kind payment_account): what is
+    known of it, an amount in a currency and when, or a range of dates for several payments.
+    One account can show many; the per-cluster financial summary adds them up
+    (cases/selectors.py, docs/linking.md "Financial leads")."""
+
+    Direction = TransactionDirection
+
+    identifier = models.ForeignKey(
+        Identifier, on_delete=models.CASCADE, related_name="transaction_clues"
+    )
+    direction = models.CharField(
+        max_length=8, choices=Direction.choices, blank=True, help_text="Empty when not known."
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[validate_currency_code],
+        help_text="ISO 4217, e.g. USD; with an amount only.",
+    )
+    occurred_on = models.DateField(
+        null=True, blank=True, help_text="The day of the payment, or the first of several."
+    )
+    occurred_until = models.DateField(
+        null=True, blank=True, help_text="For several payments: the day of the last one."
+    )
+    # Free text, which may name someone: encrypted at rest like the identifier's value.
+    note = EncryptedTextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["identifier", "occurred_on", "pk"]
+        constraints = [
+            choices_constraint("direction", TransactionDirection, allow_blank=True),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0),
+                name="cases_transactionclue_amount_positive",
+                violation_error_message=_("An amount is more than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True, currency="")
+                | Q(amount__isnull=False, currency__regex=r"^[A-Z]{3}$"),
+                name="cases_transactionclue_amount_has_currency",
+                violation_error_message=_("An amount has its currency, and only an amount."),
+            ),
+            models.CheckConstraint(
+                condition=Q(occurred_until__isnull=True)
+                | Q(occurred_on__isnull=False, occurred_until__gte=F("occurred_on")),
+                name="cases_transactionclue_dates_in_order",
+                violation_error_message=_(
+                    "A range of dates starts with its first day and ends on or after it."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=False) | Q(occurred_on__isnull=False),
+                name="cases_transactionclue_says_something",
+                violation_error_message=_("A transaction clue has an amount, a date or both."),
+            ),
+        ]
+
+    def __str__(self):
+        # Without the note, which may name someone.
+        return f"Transaction clue #{self.pk} on identifier {self.identifier_id}"
 
 
 class Venue(models.Model):

@@ -1,14 +1,16 @@
 """Reads of the cases app that need more than one line of ORM."""
 
 import datetime
+import decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case as DbCase
-from django.db.models import Count, Exists, Max, OuterRef, Q, When
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases import identifiers, workflow
-from cases.models import Case, CaseEvent, Identifier, Referral
+from cases.models import Case, CaseEvent, Identifier, Party, Referral, TransactionClue
 from hotline import access
 from hotline.crypto import keyed_hash
 from hotline.models import Tip
@@ -240,3 +242,166 @@ def forwarding_on_time_by_month(*, since=None, now=None):
         )
         .order_by("month")
     )
+
+
+# --- Financial leads (docs/linking.md, "Financial leads") -------------------------------------
+
+
+def financial_summary(case_ids, *, reveal):
+    """The payment accounts of the cases `case_ids` and what their transaction clues add up to:
+    per account (one per normalised value, however often it was recorded), the cases holding
+    it, the roles of the people it belongs to, the clues, the total per currency, the first
+    and last day of a payment seen. Two queries whatever the number of accounts and clues.
+
+    `reveal(rows)` gets the account's Identifier rows (with their party) and says whether its
+    value may be shown; an account it refuses is masked: listed, counted and added up, but
+    with no value. Amounts are added as recorded: a payment noted in two cases counts twice."""
+    case_ids = sorted(set(case_ids))
+    rows = list(
+        Identifier.objects.filter(case__in=case_ids, kind=Identifier.Kind.PAYMENT_ACCOUNT)
+        .select_related("party")
+        .order_by("pk")
+    )
+    by_account = {}
+    for row in rows:
+        by_account.setdefault(row.value_hash, []).append(row)
+    clue_rows = (
+        TransactionClue.objects.filter(
+            identifier__case__in=case_ids, identifier__kind=Identifier.Kind.PAYMENT_ACCOUNT
+        )
+        .values("identifier__value_hash", "currency")
+        .annotate(
+            clues=Count("pk"),
+            total=Sum("amount"),
+            first=Min("occurred_on"),
+            last=Max(Coalesce("occurred_until", "occurred_on")),
+        )
+        .order_by()
+    )
+    clues = {}
+    for clue in clue_rows:
+        clues.setdefault(clue["identifier__value_hash"], []).append(clue)
+    accounts = []
+    grand = {}
+    for value_hash, account_rows in by_account.items():
+        found = clues.get(value_hash, [])
+        totals = {}
+        for group in found:
+            if group["currency"] and group["total"] is not None:
+                totals[group["currency"]] = totals.get(group["currency"], 0) + group["total"]
+                grand[group["currency"]] = grand.get(group["currency"], 0) + group["total"]
+        firsts = [group["first"] for group in found if group["first"] is not None]
+        lasts = [group["last"] for group in found if group["last"] is not None]
+        shown = reveal(account_rows)
+        accounts.append(
+            {
+                "value": account_rows[0].value if shown else None,
+                "masked": not shown,
+                "case_ids": sorted({row.case_id for row in account_rows}),
+                "roles": sorted({row.party.role for row in account_rows if row.party_id}),
+                "clues": sum(group["clues"] for group in found),
+                "totals": [
+                    {"currency": currency, "amount": _money(amount)}
+                    for currency, amount in sorted(totals.items())
+                ],
+                "first_seen": _as_date(min(firsts)) if firsts else None,
+                "last_seen": _as_date(max(lasts)) if lasts else None,
+                "_first_pk": account_rows[0].pk,
+            }
+        )
+    accounts.sort(key=lambda a: (-len(a["case_ids"]), -a["clues"], a["_first_pk"]))
+    for number, account in enumerate(accounts, start=1):
+        del account["_first_pk"]
+        account["label"] = f"Account {number}"
+        account["cases"] = len(account["case_ids"])
+        account["role_labels"] = [str(Party.Role(role).label) for role in account["roles"]]
+    return {
+        "cases": len(case_ids),
+        "case_ids": case_ids,
+        "accounts": accounts,
+        "totals": [
+            {"currency": currency, "amount": _money(amount)}
+            for currency, amount in sorted(grand.items())
+        ],
+        "clues": sum(account["clues"] for account in accounts),
+    }
+
+
+def _money(amount):
+    """A sum as a Decimal with two places (SQLite may hand back a float-like value)."""
+    return decimal.Decimal(str(amount)).quantize(decimal.Decimal("0.01"))
+
+
+def _as_date(value):
+    # SQLite returns COALESCE(date, date) as text.
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def cluster_financial_summary(user, cluster, *, case_ids=None):
+    """The financial summary of `cluster` for hotline staff: over the cluster's cases `user`
+    sees (`case_ids` when the caller has them from cluster_cases), each account's value shown
+    when the access rules show the user one of its rows (identifiers_for), masked otherwise."""
+    if case_ids is None:
+        case_ids = list(cluster_cases(user, cluster).values_list("pk", flat=True))
+
+    def reveal(rows):
+        return any(row.pk in visible for row in rows)
+
+    ids = Identifier.objects.filter(case__in=case_ids, kind=Identifier.Kind.PAYMENT_ACCOUNT)
+    visible = set(access.identifiers_for(user, ids).values_list("pk", flat=True))
+    return financial_summary(case_ids, reveal=reveal)
+
+
+def financial_referrals_for(user, referrals):
+    """Of `referrals`, those that deliver a cluster's financial summary to `user`: referrals
+    to their organisation, when it is a financial institution, not declined, of a case in a
+    cluster. Anyone else (staff, other partners, accounts with no role) gets none."""
+    from hotline.models import PartnerOrganisation, Role
+
+    if access.role_of(user) != Role.PARTNER or user.organisation_id is None:
+        return referrals.none()
+    return referrals.filter(
+        organisation=user.organisation_id,
+        organisation__type=PartnerOrganisation.Type.FINANCIAL_INSTITUTION,
+        status__in=access.GRANTING_REFERRAL_STATUSES,
+        case__cluster_membership__isnull=False,
+    )
+
+
+def referral_financial_summary(user, referral):
+    """The financial summary of the cluster of `referral`'s case, for the partner it was sent
+    to (a referral from financial_referrals_for). It covers the cluster's cases but for the
+    restricted ones not referred to the partner's organisation. Values are masked unless the
+    partner sees the referred case's identities (a referral sharing them); then an account is
+    shown where the partner's access rules would show it: any account of a case whose
+    identities are shared with them, and elsewhere in the cluster those of perpetrators and of
+    nobody named, never a victim's."""
+    organisation = user.organisation_id
+    referred = Case.objects.filter(
+        referrals__organisation=organisation,
+        referrals__status__in=access.GRANTING_REFERRAL_STATUSES,
+    ).values("pk")
+    cluster_id = referral.case.cluster_membership.cluster_id
+    case_ids = list(
+        Case.objects.filter(cluster_membership__cluster=cluster_id)
+        .filter(Q(is_restricted=False) | Q(pk__in=referred))
+        .values_list("pk", flat=True)
+    )
+    shared = set(
+        Case.objects.filter(access.identities_shared_rule(user), pk__in=case_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    identities = referral.case_id in shared
+
+    def reveal(rows):
+        if not identities:
+            return False
+        return any(
+            row.case_id in shared
+            or row.party_id is None
+            or row.party.role in access.PERPETRATOR_ROLES
+            for row in rows
+        )
+
+    return {**financial_summary(case_ids, reveal=reveal), "identities_shared": identities}

@@ -5,7 +5,10 @@ Functions are keyword-only and named <thing>_<verb>. They validate and raise Val
 caller edited a version of the case that someone else has changed since.
 """
 
-from django.core.exceptions import ValidationError
+import datetime
+import decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,10 +24,13 @@ from cases.models import (
     Party,
     Priority,
     Referral,
+    TransactionClue,
     Venue,
+    validate_currency_code,
 )
+from hotline import access
 from hotline.audit import audit_record
-from hotline.models import Code, Tip, TraffickingType, Urgency
+from hotline.models import AuditAction, Code, Tip, TraffickingType, Urgency
 from hotline.queue import enqueue_on_commit
 from hotline.selectors import is_assignable
 from hotline.services import CLOSED_TIP_STATES, choice, record_update, tip_mark_linked
@@ -609,6 +615,136 @@ def identifier_update(*, actor, identifier, value=None, platform=None, party=_UN
             ),
         )
     return identifier
+
+
+# --- Financial leads: transaction clues on payment accounts (docs/linking.md) ----------------
+
+
+def _clue_amount(amount, currency):
+    """The amount as a Decimal and the currency as its upper-case code, or field errors."""
+    errors = {}
+    currency = (currency or "").strip().upper()
+    if amount is not None and amount != "":
+        try:
+            amount = decimal.Decimal(str(amount).strip())
+        except decimal.InvalidOperation:
+            errors["amount"] = "Write the amount as a number, such as 250 or 1200.50."
+        else:
+            if not amount.is_finite():
+                errors["amount"] = "Write the amount as a number, such as 250 or 1200.50."
+            elif amount <= 0:
+                errors["amount"] = "An amount is more than zero."
+            elif amount >= decimal.Decimal("1e12"):
+                errors["amount"] = "This amount is too large to be a payment."
+            elif amount != amount.quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_DOWN):
+                errors["amount"] = "An amount has at most two decimal places."
+        if not currency and "amount" not in errors:
+            errors["currency"] = "Say which currency the amount is in (e.g. USD)."
+    else:
+        amount = None
+        if currency:
+            errors["amount"] = "A currency goes with an amount: give the amount too."
+    if currency:
+        try:
+            validate_currency_code(currency)
+        except ValidationError as error:
+            errors["currency"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return amount, currency
+
+
+def _clue_day(value, field):
+    """A date, from a date or its ISO text (2026-03-02); a field error otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError({field: "Give a date such as 2026-03-02."}) from None
+
+
+def _clue_dates(occurred_on, occurred_until):
+    occurred_on = _clue_day(occurred_on, "occurred_on")
+    occurred_until = _clue_day(occurred_until, "occurred_until")
+    today = timezone.localdate()
+    if occurred_until is not None and occurred_on is None:
+        raise ValidationError(
+            {"occurred_on": "Give the first day too: a range of dates has a start."}
+        )
+    for field, day in (("occurred_on", occurred_on), ("occurred_until", occurred_until)):
+        if day is not None and day > today:
+            raise ValidationError({field: "A payment that was seen cannot be in the future."})
+    if occurred_until is not None and occurred_until < occurred_on:
+        raise ValidationError({"occurred_until": "The last day comes on or after the first."})
+    return occurred_on, occurred_until
+
+
+@transaction.atomic
+def transaction_clue_add(
+    *,
+    actor,
+    identifier,
+    amount=None,
+    currency="",
+    occurred_on=None,
+    occurred_until=None,
+    direction="",
+    note="",
+):
+    """Record a payment seen on a payment account of a case: an amount in a currency, the day
+    (or the first and last day of several payments), paid in or out, a note. Whoever may
+    change the case may (hotline.access, Action.CHANGE); the timeline records it on the
+    identifier, without the amount, and the audit trail names the clue."""
+    identifier = Identifier.objects.select_related("case").get(pk=identifier.pk)
+    case = identifier.case
+    if identifier.kind != Identifier.Kind.PAYMENT_ACCOUNT:
+        raise ValidationError(
+            {
+                "identifier": "Transaction clues go on payment accounts; this is a "
+                f"{identifier.get_kind_display().lower()}."
+            },
+            code="not_a_payment_account",
+        )
+    if case is None:
+        raise ValidationError(
+            {"identifier": "This account is only on a tip: open or link a case for it first."}
+        )
+    if actor is not None and not access.can(actor, access.Action.CHANGE, case):
+        raise PermissionDenied("You may not change this case.")
+    _check_not_erased(case)
+    amount, currency = _clue_amount(amount, currency)
+    occurred_on, occurred_until = _clue_dates(occurred_on, occurred_until)
+    if amount is None and occurred_on is None:
+        raise ValidationError("Give an amount, a date or both: a clue says what was seen.")
+    clue = TransactionClue(
+        identifier=identifier,
+        direction=choice(TransactionClue.Direction, direction, "direction") if direction else "",
+        amount=amount,
+        currency=currency,
+        occurred_on=occurred_on,
+        occurred_until=occurred_until,
+        note=(note or "").strip(),
+        created_by=actor,
+    )
+    clue.full_clean()
+    clue.save()
+    kind, data = events.identifier_updated(
+        identifier=identifier, identifier_kind=identifier.kind, fields=["transaction_clue"]
+    )
+    event_record(case=case, actor=actor, event=(kind, {**data, "transaction_clue": clue.pk}))
+    audit_record(
+        action=AuditAction.CREATE,
+        object_kind="transactionclue",
+        object_id=clue.pk,
+        case_id=case.pk,
+        user=actor,
+    )
+    return clue
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from cases.models import (
     Party,
     Priority,
     Referral,
+    TransactionClue,
 )
 from cases.views.casework_filters import RegionCodeField
 from hotline import access
@@ -402,6 +403,70 @@ class IdentifierForm(PageForm):
         if cleaned.get("kind") == Identifier.Kind.HANDLE and not cleaned.get("platform"):
             self.add_error("platform", _("Say which platform the handle is on."))
         return cleaned
+
+
+class TransactionClueForm(PageForm):
+    """A payment seen on one of the case's payment accounts (docs/linking.md, "Financial
+    leads"). The service checks the rest: a payment account of this case, a currency of ISO
+    4217, no day in the future."""
+
+    id_prefix = "clue"
+
+    identifier = forms.ModelChoiceField(
+        label=_("Payment account"), queryset=Identifier.objects.none()
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=[("", _("Not known")), *TransactionClue.Direction.choices],
+        required=False,
+    )
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        error_messages={
+            "invalid": _("Write the amount as a number, such as 250 or 1200.50."),
+            "max_decimal_places": _("An amount has at most two decimal places."),
+            "max_digits": _("This amount is too large to be a payment."),
+            "max_whole_digits": _("This amount is too large to be a payment."),
+        },
+    )
+    currency = forms.CharField(
+        label=_("Currency"),
+        required=False,
+        max_length=3,
+        help_text=_("ISO 4217 code, e.g. USD, EUR, MXN."),
+        error_messages={"max_length": _("A currency is a three-letter code such as USD.")},
+    )
+    occurred_on = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day of the payment, or the first of several."),
+    )
+    occurred_until = forms.DateField(
+        label=_("Last date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For several payments: the day of the last one."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, case, accounts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every identifier of the case is accepted here, so that one of another kind is
+        # refused by the service with a message that says why.
+        self.fields["identifier"].queryset = Identifier.objects.filter(case=case)
+        if accounts is not None:
+            # The page has the accounts already: offer them without another query.
+            self.fields["identifier"].choices = [(a.pk, a.value) for a in accounts]
+
+    def clean_currency(self):
+        return (self.cleaned_data.get("currency") or "").strip().upper()
 
 
 class VenueForm(PageForm):

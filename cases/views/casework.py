@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +36,7 @@ from cases.models import (
     Party,
     Priority,
     Referral,
+    TransactionClue,
     Venue,
 )
 from cases.views.casework_filters import SORTS, CaseQueueFilter
@@ -595,6 +597,7 @@ def _render_case(request, case, *, bound=None, conflict=None, status=200):
     identifiers = list(
         access.identifiers_for(user, Identifier.objects.filter(case=case)).select_related("party")
     )
+    accounts = _with_clues(identifiers)
     referrals = list(case.referrals.select_related("organisation"))
     now = timezone.now()
     for referral in referrals:
@@ -649,11 +652,34 @@ def _render_case(request, case, *, bound=None, conflict=None, status=200):
         )
         context["venue_form"] = bound.get("venue_form") or forms.VenueForm()
         context["referral_form"] = bound.get("referral_form") or forms.ReferralForm()
+        if accounts:
+            context["clue_form"] = bound.get("clue_form") or forms.TransactionClueForm(
+                case=case, accounts=accounts
+            )
+            context["clue_form"].fields["identifier"].choices = [
+                (row.pk, row.value) for row in accounts
+            ]
     if context["may_outcome"]:
         context["outcome_form"] = bound.get("outcome_form") or forms.OutcomeForm(
             case=case, referrals=referrals
         )
     return render(request, "cases/casework/case.html", context, status=status)
+
+
+def _with_clues(identifiers):
+    """The payment accounts among `identifiers` (those the page shows), each with its
+    transaction clues (`clues`), in one query whatever their number (docs/linking.md)."""
+    accounts = [row for row in identifiers if row.kind == Identifier.Kind.PAYMENT_ACCOUNT]
+    by_account = {row.pk: row for row in accounts}
+    for row in accounts:
+        row.clues = []
+    # Asked even with no account (no identifier has id 0), so the page's queries stay the same.
+    clues = TransactionClue.objects.filter(identifier__in=list(by_account) or [0]).order_by(
+        F("occurred_on").asc(nulls_last=True), "pk"
+    )
+    for clue in clues:
+        by_account[clue.identifier_id].clues.append(clue)
+    return accounts
 
 
 def _viewed_by(user, case):
@@ -911,6 +937,19 @@ def case_identifier(request, reference):
         lambda data, case: forms.IdentifierForm(data, case=case),
         lambda data, case: services.identifier_add(actor=request.user, case=case, **data),
         _("Identifier added."),
+    )
+
+
+@require_POST
+@staff_page
+def case_transaction_clue(request, reference):
+    return _case_add(
+        request,
+        reference,
+        "clue_form",
+        lambda data, case: forms.TransactionClueForm(data, case=case),
+        lambda data, case: services.transaction_clue_add(actor=request.user, **data),
+        _("Transaction clue added."),
     )
 
 

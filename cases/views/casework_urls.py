@@ -16,6 +16,7 @@ case_patterns = [
     path("notes/", casework.case_note, name="case_note"),
     path("parties/", casework.case_party, name="case_party"),
     path("identifiers/", casework.case_identifier, name="case_identifier"),
+    path("transaction-clues/", casework.case_transaction_clue, name="case_transaction_clue"),
     path("venues/", casework.case_venue, name="case_venue"),
     path("referrals/", casework.case_referral, name="case_referral"),
     path("outcomes/", casework.case_outcome, name="case_outcome"),

@@ -10,6 +10,7 @@ may see answers 404. Every list is audited (audit_list), every export too (Audit
 import csv
 import functools
 import io
+import re
 from xml.sax.saxutils import escape
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import forwarding, linking, selectors
+from cases.financial import audit_financial_summary
 from cases.models import Case, Cluster, Identifier, Party, Venue
 from hotline import access
 from hotline.access import Action, Permission
@@ -150,10 +152,25 @@ def cluster_detail(request, pk):
             messages.success(request, _("Cluster renamed."))
             return redirect("links:cluster", pk=cluster.pk)
     audit_list("case", [case.pk for case in cases])
+    summary = None
+    if access.may(request.user, Permission.REVIEW_LINKS):
+        summary = selectors.cluster_financial_summary(
+            request.user, cluster, case_ids=[case.pk for case in cases]
+        )
+        audit_financial_summary(cluster.pk, summary)
+        references = {case.pk: case.reference for case in cases}
+        for account in summary["accounts"]:
+            account["references"] = [references[pk] for pk in account["case_ids"]]
     return render(
         request,
         "cases/links/cluster.html",
-        {"cluster": cluster, "cases": cases, "may_rename": may_rename, "error": error},
+        {
+            "cluster": cluster,
+            "cases": cases,
+            "may_rename": may_rename,
+            "error": error,
+            "summary": summary,
+        },
         status=400 if error else 200,
     )
 
@@ -298,9 +315,25 @@ def cluster_export(request, pk, fmt):
     return response
 
 
+# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection): a tab
+# or carriage return first counts too, since some programs drop it and read what follows.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_safe(text):
     """A cell a spreadsheet will not run as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
+
+
+# Characters XML 1.0 does not allow, even escaped: the C0 controls but tab, newline and
+# carriage return, lone surrogates, U+FFFE and U+FFFF. A label typed with one (a pasted
+# control character) would make the whole GraphML file unreadable.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value):
+    """`value` as XML 1.0 character data: escaped, and without the characters XML forbids."""
+    return escape(_NOT_XML.sub("", str(value)), {'"': "&quot;"})
 
 
 def _graphml(graph):
@@ -312,15 +345,15 @@ def _graphml(graph):
         '  <graph id="cluster" edgedefault="undirected">',
     ]
     for node in graph["nodes"]:
-        lines.append(f'    <node id="{escape(node["id"], {chr(34): "&quot;"})}">')
+        lines.append(f'    <node id="{_xml_text(node["id"])}">')
         for key in keys:
             if node.get(key):
-                lines.append(f'      <data key="{key}">{escape(str(node[key]))}</data>')
+                lines.append(f'      <data key="{key}">{_xml_text(node[key])}</data>')
         lines.append("    </node>")
     for edge in graph["edges"]:
         lines.append(
-            f'    <edge id="{edge["id"]}" source="{escape(edge["source"])}" '
-            f'target="{escape(edge["target"])}"/>'
+            f'    <edge id="{_xml_text(edge["id"])}" source="{_xml_text(edge["source"])}" '
+            f'target="{_xml_text(edge["target"])}"/>'
         )
     lines += ["  </graph>", "</graphml>", ""]
     return "\n".join(lines)

@@ -31,6 +31,12 @@ class PartnerOrganisationType(models.TextChoices):
     LEGAL_SERVICE = "LegalService", "Legal service"
     CORPORATE_BUSINESS = "CorporateBusiness", "Corporate business"
     SCHOOL_OR_COLLEGE = "SchoolOrCollege", "School or college"
+    # Not an HTCDS 2.0 code: the standard's org_Type has no financial institution, and its
+    # nearest value, CorporateBusiness, cannot be told apart from the businesses a case is
+    # about. A bank or payment provider receives the financial leads of a cluster through a
+    # referral (docs/linking.md, "Financial leads"), so it needs a type of its own. Mapped to
+    # HTCDS, it is a CorporateBusiness.
+    FINANCIAL_INSTITUTION = "FinancialInstitution", "Financial institution"
 
 
 class PartnerOrganisation(models.Model):
@@ -60,6 +66,10 @@ class PartnerOrganisation(models.Model):
     @property
     def is_law_enforcement(self):
         return self.type == self.Type.LAW_ENFORCEMENT
+
+    @property
+    def is_financial_institution(self):
+        return self.type == self.Type.FINANCIAL_INSTITUTION
 
 
 class Role(models.TextChoices):
