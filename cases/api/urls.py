@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from cases.api import views
+from cases.api import financial, links, views
 from hotline.api import resources, schema  # noqa: F401 - registers the schema extensions
 from hotline.api.errors import json_404
 
@@ -26,6 +26,11 @@ router.register(rf"{case}/venues", views.VenueViewSet, basename="case-venue")
 router.register(rf"{case}/referrals", views.ReferralViewSet, basename="case-referral")
 router.register(rf"{case}/outcomes", views.OutcomeViewSet, basename="case-outcome")
 router.register(rf"{case}/events", views.EventViewSet, basename="case-event")
+router.register("links", links.LinkSuggestionViewSet, basename="link")
+router.register("clusters", links.ClusterViewSet, basename="cluster")
+router.register(
+    "financial-summaries", financial.FinancialSummaryViewSet, basename="financial-summary"
+)
 router.register("industries", resources.IndustryViewSet, basename="industry")
 router.register("regions", resources.RegionViewSet, basename="region")
 router.register("organisations", resources.OrganisationViewSet, basename="organisation")
