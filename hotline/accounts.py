@@ -39,7 +39,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.api.errors import error_body
-from hotline.models import Role
+from hotline.audit import audit_record
+from hotline.models import AuditAction, Role
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +221,7 @@ def _confirm_app_device(request, device):
         # another instance, which must not be overwritten.
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True, name=APP_DEVICE_NAME)
         codes = backup_codes_replace(user)
+        audit_record(action=AuditAction.OTP_ENROLLED, object_kind="totpdevice", object_id=device.pk)
     device.refresh_from_db()
     _second_factor_passed(request, device)
     log.info("Two-factor sign-in set up for user %s.", user.pk)
@@ -269,10 +271,12 @@ def _check_code(form, user, devices, kind):
     throttled = _throttled_message(devices)
     if throttled:
         form.add_error("code", throttled)
+        audit_record(action=AuditAction.OTP_FAILED)
         return None
     device = _verify(user, devices, form.cleaned_data["code"])
     if device is None:
         form.add_error("code", _WRONG_CODE[kind])
+        audit_record(action=AuditAction.OTP_FAILED)
     return device
 
 
@@ -400,6 +404,11 @@ def otp_verify(request):
         device = _check_code(form, user, devices, "verify")
         if device is not None:
             _second_factor_passed(request, device)
+            audit_record(
+                action=AuditAction.OTP_PASSED,
+                object_kind=device._meta.model_name,
+                object_id=device.pk,
+            )
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(
@@ -446,6 +455,7 @@ def otp_backup_codes(request):
         return redirect("accounts:otp_setup")
     with transaction.atomic():
         codes = backup_codes_replace(user)
+        audit_record(action=AuditAction.OTP_CODES)
     log.info("Backup codes replaced for user %s.", user.pk)
     context = _page_context(
         _("Your backup codes"), codes=codes, next=reverse("accounts:otp_manage")

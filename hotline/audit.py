@@ -82,6 +82,7 @@ def audit_record(
     object_id=None,
     object_ids=(),
     case_id=None,
+    query=None,
     user=_FROM_REQUEST,
 ):
     """Append one row to the audit trail. `user` defaults to the signed-in user of the
@@ -98,6 +99,7 @@ def audit_record(
         object_id=object_id,
         object_ids=[int(pk) for pk in object_ids],
         case_id=case_id,
+        query=query or {},
         request_id=getattr(request, "request_id", ""),
         ip=client_ip(request) if request is not None else None,
     )

@@ -18,6 +18,10 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("Signed in")
     LOGOUT = "logout", _("Signed out")
     LOGIN_FAILED = "login_failed", _("Sign-in failed")
+    OTP_ENROLLED = "otp_enrolled", _("Two-factor set up")
+    OTP_PASSED = "otp_passed", _("Second factor passed")
+    OTP_FAILED = "otp_failed", _("Second factor refused")
+    OTP_CODES = "otp_codes", _("Backup codes replaced")
 
 
 class AuditAppendOnlyError(Exception):
@@ -49,6 +53,9 @@ class AuditEntry(models.Model):
     case_id = models.BigIntegerField(null=True, blank=True)
     request_id = models.CharField(max_length=32, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # What a statistics query asked for (metric, dimensions, dates: codes only), so that what a
+    # partner pulled can be read from the trail itself.
+    query = models.JSONField(default=dict, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

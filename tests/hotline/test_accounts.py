@@ -405,3 +405,34 @@ def test_an_anonymous_visitor_to_the_code_pages_is_sent_to_the_apps_sign_in(clie
     response = client.get(reverse("accounts:otp_manage"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login") + "?next=")
+
+
+def two_factor_trail(user):
+    return list(
+        AuditEntry.objects.filter(user=user, action__startswith="otp_")
+        .order_by("pk")
+        .values_list("action", "object_kind")
+    )
+
+
+def test_setting_up_two_factor_and_each_code_tried_are_in_the_audit_trail(client, supervisor):
+    sign_in(client, "sam")
+    client.get(reverse("accounts:otp_setup"))
+    device = TOTPDevice.objects.get(user=supervisor)
+    wrong = f"{(int(totp_code(device)) + 500000) % 1000000:06d}"
+    client.post(reverse("accounts:otp_setup"), {"code": wrong})
+    # django-otp makes the next try wait after a wrong code; this test does not.
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
+    client.post(reverse("accounts:otp_setup"), {"code": totp_code(device)})
+
+    assert two_factor_trail(supervisor) == [("otp_failed", ""), ("otp_enrolled", "totpdevice")]
+
+
+def test_a_backup_code_sign_in_and_new_codes_are_in_the_audit_trail(
+    client, supervisor, supervisor_with_codes
+):
+    sign_in(client, "sam")
+    client.post(reverse("accounts:otp_verify"), {"code": supervisor_with_codes[0]})
+    client.post(reverse("accounts:otp_backup_codes"))
+
+    assert two_factor_trail(supervisor) == [("otp_passed", "staticdevice"), ("otp_codes", "")]
