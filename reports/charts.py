@@ -5,7 +5,9 @@ static/js/dashboard.js), the table beside it and its CSV.
 """
 
 import datetime
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, replace
+from functools import reduce
 
 from django.db.models import F, Q
 from django.db.models.functions import TruncMonth, TruncWeek
@@ -15,8 +17,15 @@ from django.utils.translation import gettext as _
 from cases.models import Outcome, Party
 from hotline.models import Call, Industry, Region, TraffickingType
 from reports.models import Metric
-from reports.rollups import LAW_ENFORCEMENT, SERVICES
-from reports.selectors import VICTIM_CALLER_TYPES, date_parts, in_census_region, summed
+from reports.rollups import LATE, LAW_ENFORCEMENT, ON_TIME, OPEN, SERVICES
+from reports.selectors import (
+    FULL,
+    MARGINS,
+    VICTIM_CALLER_TYPES,
+    date_parts,
+    in_census_region,
+    summed,
+)
 from reports.us_tiles import TILES
 
 # Metrics recorded without an industry or a trafficking type: those filters do not apply.
@@ -31,7 +40,15 @@ CHARTS = (
     "caller_type",
     "demographics",
     "funnel",
+    "forwarding",
 )
+# The metrics of the headline figures and the funnel.
+HEADLINE_METRICS = [metric for metric in Metric.values if metric != Metric.FORWARDINGS]
+HEADLINE_MARGINS = {
+    Metric.CALLS: ["caller_type"],
+    Metric.REFERRALS: ["detail"],
+    Metric.OUTCOMES: ["detail"],
+}
 
 
 @dataclass
@@ -85,10 +102,27 @@ def industry_choices():
     return industries, dict(industries)
 
 
-def _rows(filters, metrics, *, daily_only=False):
+def _rows(filters, metrics, *, daily_only=False, margins=None):
     """The rollup querysets of `metrics` within the filters (each applied where the metric has
-    that dimension): daily rows for partial months, monthly rows for whole ones."""
+    that dimension): daily rows for partial months, monthly rows for whole ones.
+
+    `margins` ({metric: [margin, ...]}) names the margins (reports.models.Margins) that hold
+    what the chart groups by; with no region, industry or type filter those are read instead of
+    the full rollups: a bounded number of rows per day, however much data there is."""
     census = in_census_region(filters.census_region) if filters.census_region else None
+    filtered = filters.region_path or census is not None or filters.industry or filters.type
+    if margins is not None and not filtered and READ_MARGINS:
+        wanted = reduce(
+            operator.or_,
+            (Q(metric=metric, margin__in=margins.get(metric, [""])) for metric in metrics),
+        )
+        return date_parts(
+            lambda model: model.objects.filter(wanted),
+            filters.date_from,
+            filters.date_to,
+            daily_only=daily_only,
+            tables=MARGINS,
+        )
 
     def rows(model):
         rows = model.objects.filter(metric__in=metrics)
@@ -108,16 +142,28 @@ def _rows(filters, metrics, *, daily_only=False):
             rows = rows.filter(Q(metric__in=WITHOUT_INDUSTRY) | case_filters)
         return rows
 
-    return date_parts(rows, filters.date_from, filters.date_to, daily_only=daily_only)
+    return date_parts(rows, filters.date_from, filters.date_to, daily_only=daily_only, tables=FULL)
 
 
 def _chart(key, title, columns, rows, **extra):
     return {"key": key, "title": title, "columns": columns, "rows": rows, **extra}
 
 
+DEMOGRAPHICS = ["age_band", "gender", "minor"]
+# Unfiltered charts read the margins; the tests turn this off to compare with the full rollups.
+READ_MARGINS = True
+
+
+def _margins(parts):
+    return parts[0].model in MARGINS
+
+
 def headline_and_funnel(filters):
     totals = {}
-    for row in summed(_rows(filters, Metric.values), ["metric", "detail", "caller_type"]):
+    for row in summed(
+        _rows(filters, HEADLINE_METRICS, margins=HEADLINE_MARGINS),
+        ["metric", "detail", "caller_type"],
+    ):
         totals[row["metric"]] = totals.get(row["metric"], 0) + row["n"]
         if row["metric"] == Metric.CALLS and row["caller_type"] in VICTIM_CALLER_TYPES:
             totals["calls_from_victims"] = totals.get("calls_from_victims", 0) + row["n"]
@@ -153,15 +199,15 @@ def headline_and_funnel(filters):
     )
 
 
-def _grouped(filters, metric, column):
+def _grouped(filters, metric, column, margin):
     counts = {}
-    for row in summed(_rows(filters, [metric]), [column]):
+    for row in summed(_rows(filters, [metric], margins={metric: [margin]}), [column]):
         counts[row[column]] = counts.get(row[column], 0) + row["n"]
     return counts
 
 
 def by_industry(filters, industry_names):
-    counts = _grouped(filters, Metric.CASES_OPENED, "industry__code")
+    counts = _grouped(filters, Metric.CASES_OPENED, "industry__code", "industry_id")
     rows = sorted(
         ([industry_names.get(code, _("Not recorded")), n] for code, n in counts.items()),
         key=lambda row: (-row[1], row[0]),
@@ -172,7 +218,9 @@ def by_industry(filters, industry_names):
 def over_time(filters):
     period = filters.period
     trunc = {"week": TruncWeek, "month": TruncMonth}.get(period)
-    parts = _rows(filters, [Metric.CALLS, Metric.CASES_OPENED], daily_only=period != "month")
+    parts = _rows(
+        filters, [Metric.CALLS, Metric.CASES_OPENED], daily_only=period != "month", margins={}
+    )
     series = {}
     annotations = {"period": trunc("day")} if trunc else {"period": F("day")}
     for row in summed(parts, ["metric", "period"], **annotations):
@@ -200,7 +248,8 @@ def over_time(filters):
 def by_place(filters, region_names):
     """Cases per US state (and territory) and per country, from one query."""
     states, countries = {}, {}
-    for row in summed(_rows(filters, [Metric.CASES_OPENED]), ["region__path"]):
+    parts = _rows(filters, [Metric.CASES_OPENED], margins={Metric.CASES_OPENED: ["region_id"]})
+    for row in summed(parts, ["region__path"]):
         path, n = row["region__path"], row["n"]
         if path is None:
             continue
@@ -249,14 +298,14 @@ def tiles(states_chart):
 
 
 def by_type(filters):
-    counts = _grouped(filters, Metric.CASES_OPENED, "trafficking_type")
+    counts = _grouped(filters, Metric.CASES_OPENED, "trafficking_type", "trafficking_type")
     labels = dict(TraffickingType.choices)
     rows = [[str(labels[value]), counts.get(value, 0)] for value in TraffickingType.values]
     return _chart("type", _("Type of trafficking"), [_("Type"), _("Cases")], rows)
 
 
 def by_caller_type(filters):
-    counts = _grouped(filters, Metric.CALLS, "caller_type")
+    counts = _grouped(filters, Metric.CALLS, "caller_type", "caller_type")
     rows = [
         [str(label), counts.get(value, 0)]
         for value, label in Call.CallerType.choices
@@ -268,10 +317,17 @@ def by_caller_type(filters):
 
 def demographics(filters):
     ages, genders, minors = {}, {}, {}
-    for row in summed(_rows(filters, [Metric.VICTIMS]), ["age_band", "gender", "minor"]):
-        ages[row["age_band"]] = ages.get(row["age_band"], 0) + row["n"]
-        genders[row["gender"]] = genders.get(row["gender"], 0) + row["n"]
-        minors[row["minor"]] = minors.get(row["minor"], 0) + row["n"]
+    # From the margins, a row holds one of the three (the others blank); from the full rollups,
+    # all three. Blank keys are no group of any: they are never shown.
+    parts = _rows(filters, [Metric.VICTIMS], margins={Metric.VICTIMS: DEMOGRAPHICS})
+    for row in summed(parts, ["margin", *DEMOGRAPHICS] if _margins(parts) else DEMOGRAPHICS):
+        margin = row.get("margin")
+        if margin in (None, "age_band"):
+            ages[row["age_band"]] = ages.get(row["age_band"], 0) + row["n"]
+        if margin in (None, "gender"):
+            genders[row["gender"]] = genders.get(row["gender"], 0) + row["n"]
+        if margin in (None, "minor"):
+            minors[row["minor"]] = minors.get(row["minor"], 0) + row["n"]
     minor_labels = {"yes": _("Minor"), "no": _("Adult"), "unknown": _("Not known")}
     rows = [
         *([_("Age"), str(label), ages.get(v, 0)] for v, label in Party.AgeBand.choices),
@@ -286,8 +342,53 @@ def demographics(filters):
     )
 
 
+def _as_date(value):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+def forwarding_on_time(filters, today=None):
+    """Forwarding deadlines per month of the deadline, and the share met: forwarded (answered)
+    on time, late, or not forwarded by the deadline (overdue), as
+    cases.selectors.forwarding_on_time_by_month counts them. Only deadlines on days that are
+    over count (up to yesterday): an unanswered forwarding is overdue once its day has passed,
+    which the rollup, kept per day, can tell without the clock; one due today is not decided."""
+    today = today or timezone.localdate()
+    last = min(filters.date_to, today - datetime.timedelta(days=1))
+    months = {}
+    if filters.date_from <= last:
+        within = replace(filters, date_to=last)
+        parts = _rows(within, [Metric.FORWARDINGS], margins={Metric.FORWARDINGS: ["detail"]})
+        for row in summed(parts, ["month", "detail"], month=TruncMonth("day")):
+            counts = months.setdefault(_as_date(row["month"]), {})
+            counts[row["detail"]] = counts.get(row["detail"], 0) + row["n"]
+    rows = []
+    for month, counts in sorted(months.items()):
+        on_time, late, overdue = (counts.get(d, 0) for d in (ON_TIME, LATE, OPEN))
+        due = on_time + late + overdue
+        share = round(100 * on_time / due, 1) if due else None
+        rows.append([month.strftime("%Y-%m"), due, on_time, late, overdue, share])
+    return _chart(
+        "forwarding",
+        _("Forwarded on time, per month"),
+        [
+            _("Month of the deadline"),
+            _("Deadlines"),
+            _("Forwarded on time"),
+            _("Forwarded late"),
+            _("Not forwarded (overdue)"),
+            _("On time (%)"),
+        ],
+        rows,
+        last_day=last.isoformat(),
+    )
+
+
 def dashboard(filters, *, region_names, industry_names):
-    """Every chart of the dashboard: seven queries on the rollups."""
+    """Every chart of the dashboard: eight queries on the rollups."""
     headline, funnel = headline_and_funnel(filters)
     states, countries = by_place(filters, region_names)
     return {
@@ -300,6 +401,7 @@ def dashboard(filters, *, region_names, industry_names):
         "caller_type": by_caller_type(filters),
         "demographics": demographics(filters),
         "funnel": funnel,
+        "forwarding": forwarding_on_time(filters),
     }
 
 
@@ -312,6 +414,7 @@ def chart(key, filters, *, region_names, industry_names):
     if key == "industry":
         return by_industry(filters, industry_names)
     return {
+        "forwarding": forwarding_on_time,
         "time": over_time,
         "type": by_type,
         "caller_type": by_caller_type,

@@ -22,15 +22,16 @@ class Metric(models.TextChoices):
     VICTIMS = "victims", "Potential victims, by the day their case opened"
     REFERRALS = "referrals", "Referrals, by the day sent"
     OUTCOMES = "outcomes", "Outcomes, by the day they occurred"
+    FORWARDINGS = "forwardings", "Forwarding deadlines, by the day due"
 
 
 class Cells(models.Model):
     """The columns of a rollup table: a metric, a day, the dimensions and a count.
 
     Dimensions a metric does not have are empty: calls have no industry or trafficking type,
-    cases no channel. `detail` is the referral kind (law_enforcement, services) or the outcome
-    kind. Several rows may share a key (the victims recorded as parties and those only counted
-    on the case); readers sum.
+    cases no channel. `detail` is the referral kind (law_enforcement, services), the outcome
+    kind, or how a forwarding met its deadline (on_time, late, open). Several rows may share a
+    key (the victims recorded as parties and those only counted on the case); readers sum.
     """
 
     Metric = Metric
@@ -94,6 +95,49 @@ class RollupMonth(Cells):
             ),
         ]
         indexes = [models.Index(fields=["metric", "day"], name="rollupmonth_metric_day_idx")]
+
+
+class Margins(Cells):
+    """Marginal sums of the daily rows: for each metric, the total (`margin` empty) and the
+    sums by each one of its dimensions (`margin` names the column kept; the others are empty).
+    What the dashboard's unfiltered charts and the one-dimension statistics read: a bounded
+    number of rows per day (the values of one dimension), however many calls and cases there
+    are. Always recomputed from the daily rows, in the transaction that recomputes them."""
+
+    margin = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class MarginDay(Margins):
+    """The margins per day."""
+
+    class Meta:
+        constraints = [
+            choices_constraint("metric", Metric),
+            models.CheckConstraint(
+                condition=Q(count__gt=0), name="reports_marginday_count_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["metric", "margin", "day"], name="marginday_metric_margin_idx")
+        ]
+
+
+class MarginMonth(Margins):
+    """The margins per calendar month (`day` is the month's first day)."""
+
+    class Meta:
+        constraints = [
+            choices_constraint("metric", Metric),
+            models.CheckConstraint(
+                condition=Q(count__gt=0), name="reports_marginmonth_count_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["metric", "margin", "day"], name="marginmonth_metric_margin_idx")
+        ]
 
 
 class DirtyDay(models.Model):

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from cases.models import Outcome
 from hotline.models import Call, Industry, Region, TraffickingType
-from reports.models import Metric, Rollup, RollupMonth
-from reports.rollups import LAW_ENFORCEMENT, SERVICES, next_month
+from reports.models import MarginDay, MarginMonth, Metric, Rollup, RollupMonth
+from reports.rollups import LAW_ENFORCEMENT, ON_TIME, SERVICES, next_month
 
 VICTIM_CALLER_TYPES = (Call.CallerType.POTENTIAL_VICTIM, Call.CallerType.SURVIVOR)
 
@@ -35,6 +35,8 @@ METRICS = {
     "investigations": (Metric.OUTCOMES, {"detail": Outcome.Kind.INVESTIGATION_OPENED}),
     "charges": (Metric.OUTCOMES, {"detail": Outcome.Kind.CHARGES_FILED}),
     "convictions": (Metric.OUTCOMES, {"detail": Outcome.Kind.CONVICTION}),
+    "forwardings": (Metric.FORWARDINGS, {}),
+    "forwardings_on_time": (Metric.FORWARDINGS, {"detail": ON_TIME}),
 }
 
 # Dimensions: the public name and the rollup column.
@@ -52,6 +54,7 @@ DIMENSIONS = {
     },
     Metric.REFERRALS: {**CASE_DIMENSIONS, "referral_kind": "detail"},
     Metric.OUTCOMES: {**CASE_DIMENSIONS, "outcome_kind": "detail"},
+    Metric.FORWARDINGS: {**CASE_DIMENSIONS, "forwarding_result": "detail"},
 }
 ALL_DIMENSIONS = sorted({name for dims in DIMENSIONS.values() for name in dims} | {"period"})
 PERIODS = {"day": None, "week": TruncWeek, "month": TruncMonth, "year": TruncYear}
@@ -229,6 +232,7 @@ PARTNER_REFUSED_METRICS = {
     "calls_from_victims": "calls&group_by=caller_type",
     "referrals_law_enforcement": "referrals&group_by=referral_kind",
     "referrals_services": "referrals&group_by=referral_kind",
+    "forwardings_on_time": "forwardings&group_by=forwarding_result",
 }
 PARTNER_FILTERS = ("region", "census_region", "industry", "type")
 
@@ -303,15 +307,21 @@ def _between(first, after):
     return condition
 
 
-def date_parts(rows, date_from, date_to, *, daily_only=False):
+FULL = (Rollup, RollupMonth)
+MARGINS = (MarginDay, MarginMonth)
+
+
+def date_parts(rows, date_from, date_to, *, daily_only=False, tables=FULL):
     """Querysets that together hold the cells of [date_from, date_to]: daily rows for the
     partial months at either end, monthly rows for the whole months between. `rows(model)`
-    gives the filtered rows of a table. With daily_only (grouping by day or week), daily rows
-    for everything."""
+    gives the filtered rows of a table; `tables` are the daily and monthly tables (the full
+    rollups, or the margins). With daily_only (grouping by day or week), daily rows for
+    everything."""
+    day_table, month_table = tables
     daily, months = split_range(date_from, date_to)
     if daily_only:
         return [
-            rows(Rollup).filter(
+            rows(day_table).filter(
                 _between(date_from, date_to and date_to + datetime.timedelta(days=1))
             )
         ]
@@ -320,9 +330,9 @@ def date_parts(rows, date_from, date_to, *, daily_only=False):
         # An empty Q would vanish from an OR: an unbounded range means no condition at all.
         conditions = [_between(first, after) for first, after in daily]
         condition = Q() if Q() in conditions else reduce(operator.or_, conditions)
-        parts.append(rows(Rollup).filter(condition))
+        parts.append(rows(day_table).filter(condition))
     if months is not None:
-        parts.append(rows(RollupMonth).filter(_between(*months)))
+        parts.append(rows(month_table).filter(_between(*months)))
     return parts
 
 
@@ -358,12 +368,32 @@ def census_by_state():
     )
 
 
-def _filtered(query):
+# The rollup column of each public dimension.
+COLUMN_OF = {"region": "region_id", "industry": "industry_id", "type": "trafficking_type"}
+
+
+def margin_for(query):
+    """The margin (reports.models.Margins) that holds every row `query` reads: with no filter
+    and at most one column among its dimensions and its metric's fixed rows, that column's
+    ("" for the total). None when it needs the full rollups."""
+    if query.region or query.census_region or query.industry or query.type:
+        return None
+    dims = DIMENSIONS[query.stored]
+    columns = {COLUMN_OF.get(name, dims.get(name)) for name in query.group_by if name != "period"}
+    columns |= {key.split("__")[0] for key in METRICS[query.metric][1]}
+    if len(columns) > 1:
+        return None
+    return columns.pop() if columns else ""
+
+
+def _filtered(query, margin=None):
     stored, fixed = METRICS[query.metric]
     census = in_census_region(query.census_region) if query.census_region else None
 
     def rows(model):
         rows = model.objects.filter(metric=stored, **fixed)
+        if margin is not None:
+            rows = rows.filter(margin=margin)
         if query.region:
             # The region and everything below it: one prefix match on the materialised path.
             rows = rows.filter(
@@ -384,7 +414,14 @@ def _filtered(query):
 def rows_for(query):
     """The querysets `query` reads: its metric, date range and filters (not grouped)."""
     by_day = "period" in query.group_by and query.period in ("day", "week")
-    return date_parts(_filtered(query), query.date_from, query.date_to, daily_only=by_day)
+    margin = margin_for(query)
+    return date_parts(
+        _filtered(query, margin),
+        query.date_from,
+        query.date_to,
+        daily_only=by_day,
+        tables=FULL if margin is None else MARGINS,
+    )
 
 
 def region_key(level, path, census_region, states=None):

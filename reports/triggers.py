@@ -1,10 +1,10 @@
 """Database triggers that mark rollup days dirty in the transaction of every change
 (docs/rollups.md).
 
-Whatever writes a call, tip, case, party, referral or outcome (the services, the admin,
-`bulk_create`, `QuerySet.update`, raw SQL), a trigger inserts the (metric, UTC day) of the row
-before and after the change into reports_dirtyday, in the same transaction: if the change
-commits, the mark commits with it; if it rolls back, so does the mark.
+Whatever writes a call, tip, case, party, referral, outcome or forwarding deadline (the
+services, the admin, `bulk_create`, `QuerySet.update`, raw SQL), a trigger inserts the (metric,
+UTC day) of the row before and after the change into reports_dirtyday, in the same transaction:
+if the change commits, the mark commits with it; if it rolls back, so does the mark.
 
 They are (re)installed after every `migrate` (a post_migrate handler, see apps.py), because on
 SQLite a migration of another app that rebuilds a table drops that table's triggers.
@@ -33,13 +33,15 @@ _MARKS = {
     ],
     "cases_referral": [("referrals", "ts", "{row}.sent_at")],
     "cases_outcome": [("outcomes", "date", "{row}.occurred_on")],
+    "cases_forwarding": [("forwardings", "ts", "{row}.due_at")],
 }
-# A case's referrals and outcomes are counted under the case's region, industry and type: when
-# those change, the days of all of them are marked too.
+# A case's referrals, outcomes and forwardings are counted under the case's region, industry
+# and type: when those change, the days of all of them are marked too.
 _CASE_DIMENSIONS = ("region_id", "industry_id", "trafficking_type")
 _CASE_CHILDREN = [
     ("referrals", "cases_referral", "ts", "sent_at"),
     ("outcomes", "cases_outcome", "date", "occurred_on"),
+    ("forwardings", "cases_forwarding", "ts", "due_at"),
 ]
 
 SOURCE_TABLES = tuple(_MARKS)

@@ -72,6 +72,21 @@
   });
   bars("chart-caller_type", column(charts.caller_type.rows, 0), column(charts.caller_type.rows, 1), charts.caller_type.columns[1], true);
 
+  var forwarding = charts.forwarding;
+  if (forwarding) {
+    draw("chart-forwarding", {
+      type: "bar",
+      data: {
+        labels: column(forwarding.rows, 0),
+        datasets: [{ label: forwarding.columns[5], data: column(forwarding.rows, 5), backgroundColor: palette[2] }]
+      },
+      options: {
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, max: 100, ticks: { callback: function (value) { return value + "%"; } } } }
+      }
+    });
+  }
+
   function part(dimension) {
     return charts.demographics.rows.filter(function (row) { return row[0] === dimension; });
   }

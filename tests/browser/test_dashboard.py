@@ -9,7 +9,7 @@ from reports import rollups
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CANVASES = ["chart-time", "chart-industry", "chart-funnel", "chart-type", "chart-caller_type",
-            "chart-age", "chart-gender", "chart-minor"]  # fmt: skip
+            "chart-age", "chart-gender", "chart-minor", "chart-forwarding"]  # fmt: skip
 
 
 def test_the_dashboard_draws_every_chart_with_demo_data(browser_for, screenshot, supervisor):

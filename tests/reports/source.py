@@ -7,7 +7,7 @@ from collections import Counter
 
 from django.utils import timezone
 
-from cases.models import Case, Outcome, Party, Referral
+from cases.models import Case, Forwarding, Outcome, Party, Referral
 from hotline.models import Call, Tip
 from reports.models import Rollup
 
@@ -119,6 +119,22 @@ def expected():
                 detail=outcome.kind,
             )
         ] += 1
+    for row in Forwarding.objects.all():
+        case = cases[row.case_id]
+        if row.completed_at is None:
+            result = "open"
+        else:
+            result = "on_time" if row.completed_at <= row.due_at else "late"
+        counts[
+            _key(
+                "forwardings",
+                _day(row.due_at),
+                case.region_id,
+                case.industry_id,
+                case.trafficking_type,
+                detail=result,
+            )
+        ] += 1
     return +counts
 
 
@@ -149,3 +165,33 @@ def monthly():
     for row in RollupMonth.objects.values_list(*KEY, "count"):
         counts[row[:-1]] += row[-1]
     return +counts
+
+
+def margins_from_daily():
+    """The margin tables as they should be: per day and per month, the daily rows summed for
+    the total and for each one of the metric's dimensions (reports.rollups.MARGINS)."""
+    from reports.rollups import MARGINS
+
+    days, months = Counter(), Counter()
+    for row in Rollup.objects.values_list(*KEY, "count"):
+        values = dict(zip(KEY, row, strict=False))
+        for column in ("", *MARGINS[values["metric"]]):
+            key = [values["metric"], column]
+            for name in KEY[2:]:
+                blank = None if name in ("region_id", "industry_id") else ""
+                key.append(values[name] if name == column else blank)
+            days[(key[0], key[1], values["day"], *key[2:])] += row[-1]
+            months[(key[0], key[1], values["day"].replace(day=1), *key[2:])] += row[-1]
+    return +days, +months
+
+
+def margins():
+    from reports.models import MarginDay, MarginMonth
+
+    result = []
+    for model in (MarginDay, MarginMonth):
+        counts = Counter()
+        for row in model.objects.values_list("metric", "margin", *KEY[1:], "count"):
+            counts[row[:-1]] += row[-1]
+        result.append(+counts)
+    return tuple(result)

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cases.models import Forwarding, ForwardingRule
 from reports.charts import CHARTS
 from tests.factories import CallFactory, region
 from tests.reports.helpers import cases, rolled_up
@@ -20,7 +21,18 @@ FILTERS = {"date_from": "2026-01-01", "date_to": "2026-11-29"}
 def data(advocate):
     cases(7, where="US-TX", what="agriculture_animal_husbandry", type="labor")
     cases(5, where="US-CA", what="escort_services", type="sex")
-    cases(2, where="MX", what="escort_services", type="sex")
+    mexico = cases(2, where="MX", what="escort_services", type="sex")
+    rule = ForwardingRule.objects.get_or_create(
+        name="Imminent danger: law enforcement immediately",
+        defaults={"organisation_type": "LawEnforcement", "due_within_hours": 0},
+    )[0]
+    Forwarding.objects.create(
+        case=mexico[0],
+        rule=rule,
+        organisation_type=rule.organisation_type,
+        matched_at=mexico[0].opened_at,
+        due_at=mexico[0].opened_at,
+    )
     CallFactory(advocate=advocate, caller_type="potential_victim", region=region("US-TX"))
     CallFactory(advocate=advocate, caller_type="community_member", region=region("US-CA"))
     rolled_up()
@@ -119,9 +131,16 @@ def test_the_dashboard_issues_a_fixed_number_of_queries(client, advocate, data):
     rolled_up()
     after = queries()
     assert len(after) == len(before)
-    # Seven reads of the rollups, none of the source tables.
-    assert len([sql for sql in after if 'FROM "reports_rollup' in sql]) == 7
-    assert not [sql for sql in after if '"cases_case"' in sql or '"hotline_call"' in sql]
+    # Eight reads of the rollups (one per chart, the forwarding deadlines' since issue 7), of
+    # the margins when nothing is filtered; none of the source tables.
+    reads = [sql for sql in after if 'FROM "reports_' in sql and "dirtyday" not in sql]
+    assert len(reads) == 8
+    assert all('FROM "reports_margin' in sql and "reports_rollup" not in sql for sql in reads)
+    assert not [
+        sql
+        for sql in after
+        if any(t in sql for t in ('"cases_case"', '"hotline_call"', '"cases_forwarding"'))
+    ]
 
 
 @pytest.mark.parametrize(
@@ -162,3 +181,34 @@ def test_the_census_filter_takes_regions_below_a_state(client, advocate, data):
     client.force_login(advocate)
     census = client.get(URL, {**FILTERS, "region": "census:south"}).context["headline"]
     assert dict(census)["Cases opened"] == 11
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        FILTERS,
+        {"date_from": "2026-05-03", "date_to": "2026-05-20"},
+        {"date_from": "2025-12-31", "date_to": "2026-07-01"},
+        {"date_from": "2026-01-01", "date_to": "2026-06-30"},
+    ],
+)
+def test_the_margins_give_every_chart_the_figures_of_the_full_rollups(
+    client, advocate, data, monkeypatch, params
+):
+    from reports import charts
+
+    client.force_login(advocate)
+    from_margins = client.get(URL, params).context["charts"]
+    monkeypatch.setattr(charts, "READ_MARGINS", False)
+    from_rollups = client.get(URL, params).context["charts"]
+    assert from_margins == from_rollups
+    assert from_margins["headline"]["rows"][3][1] == 14
+
+
+def test_a_filtered_dashboard_reads_the_full_rollups(client, advocate, data):
+    client.force_login(advocate)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(URL, {**FILTERS, "region": "US-TX"})
+    assert dict(response.context["headline"])["Cases opened"] == 7
+    reads = [q["sql"] for q in context.captured_queries if 'FROM "reports_rollup' in q["sql"]]
+    assert len(reads) == 8

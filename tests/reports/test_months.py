@@ -59,7 +59,9 @@ dates = st.dates(min_value=D(2025, 12, 1), max_value=D(2026, 5, 1))
 @given(
     start=st.none() | dates,
     end=st.none() | dates,
-    group_by=st.sampled_from([[], ["region"], ["period"], ["region", "period"]]),
+    group_by=st.sampled_from(
+        [[], ["region"], ["period"], ["region", "period"], ["industry", "region"], ["type"]]
+    ),
     period=st.sampled_from(["day", "week", "month", "year"]),
 )
 @pytest.mark.django_db
@@ -81,8 +83,31 @@ def test_any_range_gives_what_the_daily_rows_alone_give(
         )
         from_days = selectors.table(query)
     assert answer == from_days
+    with monkeypatch.context() as patch:
+        # The full rollups rather than the margins: the same answer.
+        patch.setattr(selectors, "margin_for", lambda query: None)
+        assert selectors.table(query) == answer
     assert sum(answer.values()) == sum(
         Rollup.objects.filter(metric="cases_opened")
         .filter(**({"day__gte": start} if start else {}), **({"day__lte": end} if end else {}))
         .values_list("count", flat=True)
     )
+
+
+@pytest.mark.parametrize(
+    ("params", "margin"),
+    [
+        ({"metric": "cases"}, ""),
+        ({"metric": "cases", "group_by": "industry", "period": "year"}, "industry_id"),
+        ({"metric": "cases", "group_by": "region", "period": "month"}, "region_id"),
+        ({"metric": "calls_from_victims"}, "caller_type"),
+        ({"metric": "calls_from_victims", "group_by": "region"}, None),
+        ({"metric": "referrals_services", "group_by": "referral_kind"}, "detail"),
+        ({"metric": "cases", "group_by": "industry,region"}, None),
+        ({"metric": "cases", "group_by": "industry", "region": "US"}, None),
+        ({"metric": "victims", "group_by": "age_band"}, "age_band"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_query_reads_the_margin_that_holds_it_or_the_full_rollups(params, margin):
+    assert selectors.margin_for(selectors.parse(params)) == margin

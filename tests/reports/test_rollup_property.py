@@ -1,8 +1,8 @@
 """Property: after any sequence of creates, updates and deletes of calls, tips, cases, parties,
-referrals and outcomes, through every write path (the services, save(), QuerySet.update(),
-bulk_create(), delete()), with rollups run at any points in between, every rollup figure equals
-the same figure computed row by row from the source tables; rerunning changes nothing, and the
-full rebuild agrees."""
+referrals, outcomes and forwarding deadlines, through every write path (the services, save(),
+QuerySet.update(), bulk_create(), delete()), with rollups run at any points in between, every
+rollup figure equals the same figure computed row by row from the source tables; rerunning
+changes nothing, and the full rebuild agrees."""
 
 import datetime
 import itertools
@@ -13,12 +13,20 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cases import services as case_services
-from cases.models import Case, Outcome, Party, Referral
+from cases.models import Case, Forwarding, ForwardingRule, Outcome, Party, Referral
 from hotline import services as hotline_services
 from hotline.models import Call, Industry, Region, Tip
 from reports import rollups
 from reports.models import DirtyDay
-from tests.reports.source import actual, expected, monthly, monthly_from_daily, snapshot
+from tests.reports.source import (
+    actual,
+    expected,
+    margins,
+    margins_from_daily,
+    monthly,
+    monthly_from_daily,
+    snapshot,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -34,6 +42,8 @@ AGE_BANDS = ["9-17", "24-26", "unknown"]
 GENDERS = ["Feminine", "Masculine", "NonSpecifiedUnknown"]
 REASONS = ["LawEnforcementReport", "AdditionalServicesRequired"]
 OUTCOMES = ["investigation_opened", "charges_filed", "conviction"]
+# A forwarding's answer, in hours from its deadline: None (not yet), before, on it, after.
+ANSWERS = [None, -5, 0, 7]
 
 i = st.integers(min_value=0, max_value=9)
 day = st.integers(0, len(DAYS) - 1)
@@ -68,12 +78,20 @@ OPERATIONS = st.one_of(
               st.sampled_from(OUTCOMES)),
     st.tuples(st.just("outcome_update"), i, day, st.sampled_from(OUTCOMES)),
     st.tuples(st.just("outcome_delete"), i),
+    st.tuples(st.just("forwarding"), i, st.integers(0, 2), day, hour, st.sampled_from(ANSWERS)),
+    st.tuples(st.just("forwarding_update"), i, st.sampled_from(["update", "save"]), day, hour,
+              st.sampled_from(ANSWERS)),
+    st.tuples(st.just("forwarding_delete"), i),
     st.tuples(st.just("rollup")),
 )  # fmt: skip
 
 
 def at(d, h):
     return datetime.datetime.combine(DAYS[d], datetime.time(h), tzinfo=datetime.UTC)
+
+
+def answered(due, hours):
+    return None if hours is None else due + datetime.timedelta(hours=hours)
 
 
 def pick(model, index):
@@ -87,6 +105,7 @@ class World:
         self.regions = [Region.objects.get(code=c) if c else None for c in REGIONS]
         self.industries = [Industry.objects.get(code=c) if c else None for c in INDUSTRIES]
         self.numbers = itertools.count(900_000)
+        self.rules = list(ForwardingRule.objects.order_by("pk")[:3])
 
     def apply(self, op):
         kind, *a = op
@@ -224,6 +243,32 @@ class World:
             outcome.save()
         elif kind == "outcome_delete" and (outcome := pick(Outcome, a[0])):
             outcome.delete()
+        elif kind == "forwarding" and (case := pick(Case, a[0])):
+            _, r, d, h, hours = a
+            rule = self.rules[r % len(self.rules)]
+            if not Forwarding.objects.filter(case=case, rule=rule).exists():
+                due = at(d, h)
+                Forwarding.objects.create(
+                    case=case,
+                    rule=rule,
+                    organisation_type=rule.organisation_type,
+                    matched_at=due - datetime.timedelta(hours=24),
+                    due_at=due,
+                    completed_at=answered(due, hours),
+                )
+        elif kind == "forwarding_update" and (row := pick(Forwarding, a[0])):
+            _, path, d, h, hours = a
+            due = at(d, h)
+            changes = dict(matched_at=due - datetime.timedelta(hours=24), due_at=due,
+                           completed_at=answered(due, hours))  # fmt: skip
+            if path == "save":
+                for name, value in changes.items():
+                    setattr(row, name, value)
+                row.save()
+            else:
+                Forwarding.objects.filter(pk=row.pk).update(**changes)
+        elif kind == "forwarding_delete" and (row := pick(Forwarding, a[0])):
+            row.delete()
         elif kind == "rollup":
             rollups.rollup_pending()
 
@@ -277,6 +322,19 @@ def chicago(settings):
         ("outcome_update", 0, 1, "conviction"),
     ]
 )
+@example(
+    operations=[
+        ("case", "service", 0, 3, 0, 0, "sex", 1),
+        ("forwarding", 0, 0, 0, 3, None),
+        ("forwarding", 0, 1, 1, 23, 7),
+        ("rollup",),
+        ("forwarding_update", 0, "update", 2, 0, -5),
+        ("rollup",),
+        ("case_move", 0, "update", 2, 1, "labor", 1),
+        ("rollup",),
+        ("forwarding_delete", 1),
+    ]
+)
 def test_every_rollup_figure_equals_the_figure_computed_from_the_source_tables(
     chicago, advocate, supervisor, organisation, operations
 ):
@@ -288,6 +346,7 @@ def test_every_rollup_figure_equals_the_figure_computed_from_the_source_tables(
         assert not DirtyDay.objects.exists()
         assert actual() == expected()
         assert monthly() == monthly_from_daily()
+        assert margins() == margins_from_daily()
         after = snapshot()
         # Again, with nothing marked, and with every day marked: nothing changes.
         rollups.rollup_pending()
@@ -302,4 +361,5 @@ def test_every_rollup_figure_equals_the_figure_computed_from_the_source_tables(
         rollups.rollup_rebuild()
         assert actual() == expected()
         assert monthly() == monthly_from_daily()
+        assert margins() == margins_from_daily()
         transaction.set_rollback(True)
