@@ -172,9 +172,9 @@ class StatsView(APIView):
         below = settings.HOTLINE_STATS_SUPPRESS_BELOW if is_partner else 0
         body = statistics(query, suppress_below=below)
         if is_partner:
-            # Who read which table and when: the trail has no room for the parameters (it holds
-            # ids only), the request id ties the row to the request log that has them.
-            audit_record(action=AuditAction.LIST, object_kind="stats")
+            # Who read which table and when, and what it asked for: the parsed query holds
+            # codes and dates only, never free text.
+            audit_record(action=AuditAction.LIST, object_kind="stats", query=query.as_audit())
         response = Response(body)
         if (
             getattr(request, "accepted_renderer", None)

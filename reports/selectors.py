@@ -5,7 +5,7 @@ tables for names), never the source tables, so its cost does not grow with the d
 
 import datetime
 import operator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import reduce
 
 from django.db.models import F, Q, Sum
@@ -87,6 +87,14 @@ class StatsQuery:
     @property
     def stored(self):
         return METRICS[self.metric][0]
+
+    def as_audit(self):
+        """The query as the audit trail keeps it: what was asked, with dates as text."""
+        return {
+            name: value.isoformat() if isinstance(value, datetime.date) else value
+            for name, value in asdict(self).items()
+            if value not in (None, [])
+        }
 
 
 # The hotline keeps nothing older, and far-off dates only overflow date arithmetic (year 1

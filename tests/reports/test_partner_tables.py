@@ -107,6 +107,9 @@ def test_each_partner_request_is_audited(partner, advocate, repro):
     assert entries[-1].user == partner
     assert entries[-1].action == AuditEntry.Action.LIST
     assert entries[-1].request_id
+    asked = entries[-1].query
+    assert (asked["metric"], asked["group_by"]) == ("cases", ["region"])
+    assert (asked["date_from"], asked["date_to"]) == (f"{YEAR}-01-01", f"{YEAR}-12-31")
 
 
 # --- No withheld cell follows from the union of every table a partner may read ---
