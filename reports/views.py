@@ -5,7 +5,7 @@ import csv
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -74,8 +74,13 @@ def dashboard_csv(request, key):
     _staff_only(request)
     if key not in charts.CHARTS:
         raise Http404
+    form, filters, region_names, industry_names = _filters(request)
+    if form.is_bound and form.errors:
+        # The page shows the refusal next to the field; a file would hide it and hold the
+        # default range instead of the one asked for.
+        lines = [f"{name}: {message}" for name, errors in form.errors.items() for message in errors]
+        return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
     _catch_up()
-    _, filters, region_names, industry_names = _filters(request)
     data = charts.chart(key, filters, region_names=region_names, industry_names=industry_names)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

@@ -81,6 +81,22 @@ def test_every_chart_offers_its_numbers_as_csv(client, advocate, data, key):
     assert len(response.content.decode().splitlines()) >= 2
 
 
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"date_from": "1850-01-01"},
+        {"date_to": "not a date"},
+        {"date_from": "2026-05-01", "date_to": "2026-01-01"},
+    ],
+)
+def test_a_csv_for_dates_it_refuses_says_why_instead_of_using_others(client, advocate, dates):
+    client.force_login(advocate)
+    response = client.get(f"{URL}csv/states/", dates)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert "date_" in response.content.decode()
+
+
 def test_an_unknown_chart_is_not_found(client, advocate):
     client.force_login(advocate)
     assert client.get(URL + "csv/souls/").status_code == 404
