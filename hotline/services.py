@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline.audit import audit_record
+from hotline.db import save_checked, save_validated, validate_fields
 from hotline.models import (
     AuditAction,
     Call,
@@ -36,10 +37,10 @@ TIP_CORRECTABLE = {
 USER_CORRECTABLE = {"email", "first_name", "last_name", "language", "is_active", "team"}
 
 
-def _save_validated(instance):
-    instance.full_clean()
-    instance.save()
-    return instance
+def _save_validated(instance, **kwargs):
+    """full_clean() and save(), with the database checking the check constraints (one INSERT
+    instead of a SELECT per constraint; the same ValidationError): hotline.db.save_validated."""
+    return save_validated(instance, **kwargs)
 
 
 def _already_sent(model, intake_key, **same_sender):
@@ -60,10 +61,14 @@ def _already_sent(model, intake_key, **same_sender):
 def _save_once(instance, **same_sender):
     """Save a new call or tip; when a concurrent attempt with the same intake key won the race,
     return the record it made instead (the unique index decides, on every database)."""
-    instance.full_clean(validate_unique=instance.intake_key is None)
+    validate_fields(instance, validate_unique=instance.intake_key is None)
     try:
-        with transaction.atomic():
-            instance.save()
+        # A check constraint's refusal is a ValidationError (hotline.db.save_checked); the
+        # intake key's unique index is an IntegrityError, after which this transaction goes on
+        # (to find the record the other attempt made), so that save needs a savepoint. Without
+        # a key any refusal leaves the service, whose atomic rolls back (to its own savepoint
+        # when the caller holds a transaction).
+        save_checked(instance, savepoint=instance.intake_key is not None)
     except IntegrityError:
         existing = _already_sent(type(instance), instance.intake_key, **same_sender)
         if existing is None:
@@ -94,9 +99,8 @@ def record_update(instance, changes, allowed):
     for field in changed:
         setattr(instance, field, changes[field])
     if changed:
-        instance.full_clean()
         update_fields = changed + (["updated_at"] if hasattr(instance, "updated_at") else [])
-        instance.save(update_fields=update_fields)
+        save_validated(instance, update_fields=update_fields)
     return changed
 
 

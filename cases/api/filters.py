@@ -8,6 +8,7 @@ from cases.workflow import Status
 from hotline import access
 from hotline.api.filters import (
     DateTimeRangeFilter,
+    FilterSet,
     IdFilter,
     IndustryFilter,
     MultipleChoiceFilter,
@@ -33,7 +34,7 @@ class CaseSearchFilter(SearchFilter):
         return queryset
 
 
-class CaseFilterSet(django_filters.FilterSet):
+class CaseFilterSet(FilterSet):
     status = MultipleChoiceFilter(choices=Status.choices)
     priority = MultipleChoiceFilter(choices=Priority.choices)
     trafficking_type = MultipleChoiceFilter(choices=TraffickingType.choices)
@@ -91,7 +92,7 @@ class CaseFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=referrals.values("case"))
 
 
-class PartyFilterSet(django_filters.FilterSet):
+class PartyFilterSet(FilterSet):
     role = MultipleChoiceFilter(choices=Party.Role.choices)
     kind = django_filters.ChoiceFilter(choices=Party.Kind.choices)
 
@@ -100,7 +101,7 @@ class PartyFilterSet(django_filters.FilterSet):
         fields = ["role", "kind"]
 
 
-class IdentifierFilterSet(django_filters.FilterSet):
+class IdentifierFilterSet(FilterSet):
     kind = MultipleChoiceFilter(choices=Identifier.Kind.choices)
     party = IdFilter(field_name="party_id")
 
@@ -109,7 +110,7 @@ class IdentifierFilterSet(django_filters.FilterSet):
         fields = ["kind", "party"]
 
 
-class VenueFilterSet(django_filters.FilterSet):
+class VenueFilterSet(FilterSet):
     industry = IndustryFilter()
     region = RegionFilter()
 
@@ -118,7 +119,7 @@ class VenueFilterSet(django_filters.FilterSet):
         fields = ["industry", "region"]
 
 
-class ReferralFilterSet(django_filters.FilterSet):
+class ReferralFilterSet(FilterSet):
     status = MultipleChoiceFilter(choices=Referral.Status.choices)
     organisation = IdFilter(field_name="organisation_id")
     sent_at = DateTimeRangeFilter()
@@ -128,7 +129,7 @@ class ReferralFilterSet(django_filters.FilterSet):
         fields = ["status", "organisation", "sent_at"]
 
 
-class OutcomeFilterSet(django_filters.FilterSet):
+class OutcomeFilterSet(FilterSet):
     kind = MultipleChoiceFilter(choices=Outcome.Kind.choices)
     occurred_on = django_filters.DateFromToRangeFilter()
 
@@ -137,7 +138,7 @@ class OutcomeFilterSet(django_filters.FilterSet):
         fields = ["kind", "occurred_on"]
 
 
-class EventFilterSet(django_filters.FilterSet):
+class EventFilterSet(FilterSet):
     kind = MultipleChoiceFilter(choices=CaseEvent.Kind.choices)
     at = DateTimeRangeFilter()
 

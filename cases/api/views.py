@@ -4,7 +4,7 @@ viewset), validate with the serializers and write through cases.services."""
 
 from functools import cached_property
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -110,9 +110,9 @@ class CaseViewSet(CreateMixin, UpdateMixin, ScopedViewSet):
     ordering = ["-opened_at"]
 
     def refine(self, queryset):
-        return queryset.select_related("industry", "region").prefetch_related(
-            "methods_of_control", "exploitation_types"
-        )
+        # What the representation shows of the industry and region is their code; the code
+        # lists come with it, one query for a whole page (cases.api.serializers.case_codes).
+        return queryset.annotate(industry_code=F("industry__code"), region_code=F("region__code"))
 
     def get_serializer_class(self):
         return CaseCreateSerializer if self.action == "create" else CaseSerializer

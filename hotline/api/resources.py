@@ -20,6 +20,7 @@ from hotline import access, services
 from hotline.access import Permission
 from hotline.api.filters import (
     DateTimeRangeFilter,
+    FilterSet,
     IdFilter,
     IndustryFilter,
     MultipleChoiceFilter,
@@ -83,7 +84,7 @@ class IndustrySerializer(ModelSerializer):
         fields = ["code", "name", "form", "isic_section"]
 
 
-class IndustryFilterSet(django_filters.FilterSet):
+class IndustryFilterSet(FilterSet):
     form = django_filters.ChoiceFilter(choices=Industry.Form.choices)
     q = SearchFilter(fields=("code", "name"))
 
@@ -137,7 +138,7 @@ class RegionSerializer(ModelSerializer):
         fields = ["code", "name", "kind", "parent", "country_code", "census_region"]
 
 
-class RegionFilterSet(django_filters.FilterSet):
+class RegionFilterSet(FilterSet):
     kind = django_filters.ChoiceFilter(choices=Region.Kind.choices)
     country = django_filters.CharFilter(
         field_name="country_code", max_length=2, help_text="ISO 3166-1 code: US, MX."
@@ -202,7 +203,7 @@ class OrganisationSerializer(ModelSerializer):
         fields = ["id", "name", "type", "region", "is_active"]
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+class OrganisationFilterSet(FilterSet):
     type = django_filters.ChoiceFilter(choices=PartnerOrganisation.Type.choices)
     region = RegionFilter()
     is_active = django_filters.BooleanFilter()
@@ -288,7 +289,7 @@ class CallSerializer(ModelSerializer):
         extra_kwargs = {"summary": {"max_length": 20_000}}
 
 
-class CallFilterSet(django_filters.FilterSet):
+class CallFilterSet(FilterSet):
     started_at = DateTimeRangeFilter()
     channel = MultipleChoiceFilter(choices=Call.Channel.choices)
     caller_type = MultipleChoiceFilter(choices=Call.CallerType.choices)
@@ -334,6 +335,8 @@ class CallViewSet(CreateMixin, UpdateMixin, ScopedViewSet):
     ordering_fields = ["started_at", "urgency", "id"]
     ordering = ["-started_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # call_log returns the call it saved, its region the serializer's: answer with it.
+    reload_created = False
 
     def refine(self, queryset):
         return queryset.select_related("region")
@@ -428,7 +431,7 @@ class TipSerializer(ModelSerializer):
             self.fields["call"].queryset = access.calls_for(request.user, Call.objects.all())
 
 
-class TipFilterSet(django_filters.FilterSet):
+class TipFilterSet(FilterSet):
     received_at = DateTimeRangeFilter()
     source = MultipleChoiceFilter(choices=Tip.Source.choices)
     triage_state = MultipleChoiceFilter(choices=Tip.TriageState.choices)

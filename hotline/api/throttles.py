@@ -61,7 +61,9 @@ def count_request(bucket, window_end):
     client = _redis()
     if client is not None:
         try:
-            pipe = client.pipeline()
+            # One round trip; no MULTI/EXEC: another request's INCR between the two commands
+            # changes nothing, and the pair is sent together.
+            pipe = client.pipeline(transaction=False)
             pipe.incr(f"hotline:throttle:{bucket}")
             pipe.expireat(f"hotline:throttle:{bucket}", int(window_end) + 1)
             return pipe.execute()[0]
