@@ -29,6 +29,7 @@ from rapidfuzz import fuzz
 
 from cases import events
 from cases.models import (
+    Case,
     CaseEvent,
     Cluster,
     ClusterMembership,
@@ -367,23 +368,34 @@ def _decide(suggestion, actor, state):
     return suggestion
 
 
-def _default_name(case):
-    return f"Operation {case.reference}"
+def default_cluster_name(cluster_id):
+    """A new cluster's name until a supervisor gives it one: after the cluster itself, never
+    a case (whose reference could name, to someone who may see the cluster, a restricted case
+    they may not see)."""
+    return f"Operation {cluster_id}"
 
 
 @transaction.atomic
 def link_confirm(*, actor, suggestion):
-    """Confirm that the two cases are linked: they join one cluster (a new one named after the
-    first case, the one either is already in, or the larger of their two, the other merged
+    """Confirm that the two cases are linked: they join one cluster (a new one, "Operation
+    <its id>", the one either is already in, or the larger of their two, the other merged
     into it). Every case that changes cluster gets a timeline event."""
     suggestion = _decide(suggestion, actor, LinkSuggestion.State.CONFIRMED)
     pair = [suggestion.case_a, suggestion.case_b]
+    # Lock the two cases (in one order, so two confirmations wait rather than deadlock) before
+    # reading their memberships: a confirmation of another pair sharing a case, made at the
+    # same moment, would otherwise not see the membership this one creates, and put the case
+    # in a second cluster (refused by the database: a 500).
+    list(Case.objects.select_for_update().filter(pk__in=[case.pk for case in pair]).order_by("pk"))
     memberships = {
         m.case_id: m for m in ClusterMembership.objects.select_for_update().filter(case__in=pair)
     }
     clusters = {m.cluster_id for m in memberships.values()}
     if not clusters:
-        cluster = Cluster.objects.create(name=_default_name(pair[0]), created_by=actor)
+        # The name needs the id: a placeholder first (a cluster always has a name).
+        cluster = Cluster.objects.create(name="Operation", created_by=actor)
+        cluster.name = default_cluster_name(cluster.pk)
+        cluster.save(update_fields=["name"])
         audit_record(
             action=AuditAction.CREATE, object_kind="cluster", object_id=cluster.pk, user=actor
         )
@@ -445,6 +457,17 @@ def link_dismiss(*, actor, suggestion):
     return suggestion
 
 
+CONTROL_CHARACTERS_MESSAGE = (
+    "A cluster's name is one line of text: no line breaks, tabs or other control characters."
+)
+
+
+def has_control_characters(text):
+    """Whether `text` holds a control character (Unicode category Cc: NUL, tab, line breaks,
+    escape, DEL...), none of which belongs in a one-line name."""
+    return any(unicodedata.category(character) == "Cc" for character in text)
+
+
 @transaction.atomic
 def cluster_rename(*, actor, cluster, name):
     name = (name or "").strip()
@@ -453,6 +476,8 @@ def cluster_rename(*, actor, cluster, name):
     if "\x00" in name:
         # PostgreSQL cannot store NUL: refused here, not a 500 at the save.
         raise ValidationError({"name": "A cluster's name cannot contain null characters."})
+    if has_control_characters(name):
+        raise ValidationError({"name": CONTROL_CHARACTERS_MESSAGE})
     if len(name) > Cluster._meta.get_field("name").max_length:
         raise ValidationError({"name": "A cluster's name has at most 120 characters."})
     cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)

@@ -5,8 +5,7 @@ import decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case as DbCase
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Max, OuterRef, Q, When
 from django.utils import timezone
 
 from cases import identifiers, workflow
@@ -265,22 +264,28 @@ def financial_summary(case_ids, *, reveal):
     by_account = {}
     for row in rows:
         by_account.setdefault(row.value_hash, []).append(row)
-    clue_rows = (
-        TransactionClue.objects.filter(
-            identifier__case__in=case_ids, identifier__kind=Identifier.Kind.PAYMENT_ACCOUNT
+    # The amounts are added here, as Decimals, rather than by the database: SQLite's SUM
+    # works in floating point (15 significant digits), PostgreSQL's is exact. One query.
+    clue_rows = TransactionClue.objects.filter(
+        identifier__case__in=case_ids, identifier__kind=Identifier.Kind.PAYMENT_ACCOUNT
+    ).values_list("identifier__value_hash", "currency", "amount", "occurred_on", "occurred_until")
+    groups = {}
+    for value_hash, currency, amount, occurred_on, occurred_until in clue_rows.order_by():
+        group = groups.setdefault(
+            (value_hash, currency),
+            {"currency": currency, "clues": 0, "total": None, "first": None, "last": None},
         )
-        .values("identifier__value_hash", "currency")
-        .annotate(
-            clues=Count("pk"),
-            total=Sum("amount"),
-            first=Min("occurred_on"),
-            last=Max(Coalesce("occurred_until", "occurred_on")),
-        )
-        .order_by()
-    )
+        group["clues"] += 1
+        if amount is not None:
+            group["total"] = (group["total"] or 0) + amount
+        last = occurred_until or occurred_on
+        if occurred_on is not None and (group["first"] is None or occurred_on < group["first"]):
+            group["first"] = occurred_on
+        if last is not None and (group["last"] is None or last > group["last"]):
+            group["last"] = last
     clues = {}
-    for clue in clue_rows:
-        clues.setdefault(clue["identifier__value_hash"], []).append(clue)
+    for (value_hash, _currency), group in groups.items():
+        clues.setdefault(value_hash, []).append(group)
     accounts = []
     grand = {}
     for value_hash, account_rows in by_account.items():
@@ -304,8 +309,8 @@ def financial_summary(case_ids, *, reveal):
                     {"currency": currency, "amount": _money(amount)}
                     for currency, amount in sorted(totals.items())
                 ],
-                "first_seen": _as_date(min(firsts)) if firsts else None,
-                "last_seen": _as_date(max(lasts)) if lasts else None,
+                "first_seen": min(firsts) if firsts else None,
+                "last_seen": max(lasts) if lasts else None,
                 "_first_pk": account_rows[0].pk,
             }
         )
@@ -328,13 +333,8 @@ def financial_summary(case_ids, *, reveal):
 
 
 def _money(amount):
-    """A sum as a Decimal with two places (SQLite may hand back a float-like value)."""
-    return decimal.Decimal(str(amount)).quantize(decimal.Decimal("0.01"))
-
-
-def _as_date(value):
-    # SQLite returns COALESCE(date, date) as text.
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+    """A sum as a Decimal with two places."""
+    return decimal.Decimal(amount).quantize(decimal.Decimal("0.01"))
 
 
 def cluster_financial_summary(user, cluster, *, case_ids=None):
@@ -375,7 +375,8 @@ def referral_financial_summary(user, referral):
     partner sees the referred case's identities (a referral sharing them); then an account is
     shown where the partner's access rules would show it: any account of a case whose
     identities are shared with them, and elsewhere in the cluster those of perpetrators and of
-    nobody named, never a victim's."""
+    nobody named, never a victim's: an account any record of which belongs to someone but a
+    perpetrator in a case not shared with them stays masked, wherever else it was recorded."""
     organisation = user.organisation_id
     referred = Case.objects.filter(
         referrals__organisation=organisation,
@@ -396,6 +397,15 @@ def referral_financial_summary(user, referral):
 
     def reveal(rows):
         if not identities:
+            return False
+        # A victim's (anyone's but a perpetrator's) account in a case whose identities are
+        # not shared stays withheld, however it was recorded elsewhere in the cluster.
+        if any(
+            row.case_id not in shared
+            and row.party_id is not None
+            and row.party.role not in access.PERPETRATOR_ROLES
+            for row in rows
+        ):
             return False
         return any(
             row.case_id in shared

@@ -620,6 +620,32 @@ def identifier_update(*, actor, identifier, value=None, platform=None, party=_UN
 # --- Financial leads: transaction clues on payment accounts (docs/linking.md) ----------------
 
 
+# ISO 4217 codes pycountry lists that are not money a payment is made in: precious metals,
+# testing, "no currency", and units of account (bond-market units, the IMF's SDR, the Sucre,
+# the ADB's and the Arab Accounting Dinar). The X codes of real currencies (XAF, XOF, XCD,
+# XCG, XPF) stay.
+NOT_MONEY_CURRENCIES = frozenset(
+    [
+        "XAU",
+        "XAG",
+        "XPT",
+        "XPD",
+        "XTS",
+        "XXX",
+        "XBA",
+        "XBB",
+        "XBC",
+        "XBD",
+        "XDR",
+        "XSU",
+        "XUA",
+        "XAD",
+    ]
+)
+# The earliest day of a payment a clue may hold: earlier is a typing mistake.
+CLUE_EARLIEST_DAY = datetime.date(1970, 1, 1)
+
+
 def _clue_amount(amount, currency):
     """The amount as a Decimal and the currency as its upper-case code, or field errors."""
     errors = {}
@@ -649,6 +675,12 @@ def _clue_amount(amount, currency):
             validate_currency_code(currency)
         except ValidationError as error:
             errors["currency"] = error.messages
+        else:
+            if currency in NOT_MONEY_CURRENCIES:
+                errors["currency"] = (
+                    f"{currency} is not money a payment is made in (a precious metal, a test "
+                    "code or a unit of account): give the currency of the payment."
+                )
     if errors:
         raise ValidationError(errors)
     return amount, currency
@@ -679,6 +711,8 @@ def _clue_dates(occurred_on, occurred_until):
     for field, day in (("occurred_on", occurred_on), ("occurred_until", occurred_until)):
         if day is not None and day > today:
             raise ValidationError({field: "A payment that was seen cannot be in the future."})
+        if day is not None and day < CLUE_EARLIEST_DAY:
+            raise ValidationError({field: "Give a day in 1970 or later."})
     if occurred_until is not None and occurred_until < occurred_on:
         raise ValidationError({"occurred_until": "The last day comes on or after the first."})
     return occurred_on, occurred_until

@@ -33,7 +33,9 @@ from hotline.api.viewsets import ScopedViewSet
 
 class TotalSerializer(serializers.Serializer):
     currency = serializers.CharField(help_text="ISO 4217 code, e.g. USD.")
-    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    # No bound on the digits: a total of many clues (each up to 12 digits before the point)
+    # may be longer than any one amount.
+    amount = serializers.DecimalField(max_digits=None, decimal_places=2)
 
 
 class AccountSerializer(serializers.Serializer):

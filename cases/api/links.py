@@ -207,13 +207,19 @@ class LinkSuggestionSerializer(serializers.ModelSerializer):
         ),
     ]
 )
+def _one_line(value):
+    if linking.has_control_characters(value):
+        raise serializers.ValidationError(linking.CONTROL_CHARACTERS_MESSAGE)
+
+
 class LinkConfirmSerializer(serializers.Serializer):
     cluster_name = TextField(
         required=False,
         max_length=CLUSTER_NAME_MAX,
+        validators=[_one_line],
         help_text="The name of the cluster the two cases are in afterwards, new or existing "
-        "(as renaming it on its page); without it a new cluster is named after the first case "
-        "and an existing one keeps its name.",
+        "(as renaming it on its page); without it a new cluster is named after itself "
+        '("Operation <its id>") and an existing one keeps its name.',
     )
 
 
@@ -289,7 +295,11 @@ class ClusterFilterSet(django_filters.FilterSet):
         fields = ["case"]
 
     def filter_case(self, queryset, name, value):
-        return queryset.filter(memberships__case__reference=value)
+        # Through the cases the caller may see only: a restricted case they may not see finds
+        # nothing, as an unknown reference does (rather than telling it is in the cluster).
+        user = getattr(self.request, "user", None)
+        cases = access.cases_for(user, Case.objects.filter(reference=value)).values("pk")
+        return queryset.filter(memberships__case__in=cases)
 
 
 # --- Link suggestions -------------------------------------------------------------------------
@@ -377,7 +387,7 @@ class LinkSuggestionViewSet(ScopedViewSet):
     @extend_schema(
         summary="Confirm a link suggestion",
         description="The two cases are linked: they join one cluster, as on the review page "
-        "(a new one, named after the first case, when neither is in a cluster; the one either "
+        '(a new one, named "Operation <its id>", when neither is in a cluster; the one either '
         "is in; or, when they are in two, the larger, the other merged into it). With "
         "`cluster_name`, that cluster is given the name. Every case that changes cluster gets "
         "a timeline event. 409 when the suggestion was already decided. Send an "

@@ -9,8 +9,10 @@ import itertools
 import pytest
 
 from cases import services as case_services
+from cases import tasks
+from cases.models import Cluster, ClusterMembership, LinkSuggestion
 from hotline.models import Tip
-from tests.factories import CallFactory, TipFactory
+from tests.factories import CallFactory, CaseFactory, TipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +32,8 @@ READ_ALL = _status(rest=200)
 WORKERS_WRITE = _status(advocate=201, supervisor=201, rest=403)
 WORKERS_CHANGE = _status(advocate=200, supervisor=200, rest=403)
 NOT_ALLOWED = _status(rest=405)
+REVIEWERS = _status(supervisor=200, rest=403)
+CLUSTER_READ = _status(partner=403, rest=200)
 
 
 @pytest.fixture
@@ -45,7 +49,16 @@ def world(advocate, referred_case, partner, organisation):
         kind="investigation_opened",
         occurred_on=referred_case.opened_at.date(),
     )
+    # A suggestion (another case of the team holds the recruiter's phone) and a cluster of
+    # the referred case, for the link review and the financial summaries.
+    other = CaseFactory(actor=advocate, team=advocate.team)
+    case_services.identifier_add(actor=advocate, case=other, kind="phone", value="+1 512 555 0199")
+    tasks.match_record("identifier", other.identifiers.get().pk)
+    cluster = Cluster.objects.create(name="Operation Matrix")
+    ClusterMembership.objects.create(cluster=cluster, case=referred_case)
     return {
+        "suggestion": LinkSuggestion.objects.get(),
+        "cluster": cluster,
         "call": call,
         "tip": partner_tip,
         "case": referred_case,
@@ -207,6 +220,24 @@ ENDPOINTS = [
     ("organisation", "get", "/api/v1/organisations/{organisation}/", None, READ_ALL),
     ("organisation delete", "delete", "/api/v1/organisations/{organisation}/", None,
      NOT_ALLOWED),
+    # Link review: supervisors only (REVIEW_LINKS); clusters: hotline staff.
+    ("links list", "get", "/api/v1/links/", None, REVIEWERS),
+    ("link read", "get", "/api/v1/links/{suggestion}/", None, REVIEWERS),
+    ("link confirm", "post", "/api/v1/links/{suggestion}/confirm/", lambda w: {}, REVIEWERS),
+    ("link dismiss", "post", "/api/v1/links/{suggestion}/dismiss/", lambda w: {}, REVIEWERS),
+    ("link delete", "delete", "/api/v1/links/{suggestion}/", None,
+     _status(supervisor=405, rest=403)),
+    ("clusters list", "get", "/api/v1/clusters/", None, _status(partner=403, rest=200)),
+    ("cluster read", "get", "/api/v1/clusters/{cluster}/", None, CLUSTER_READ),
+    ("cluster change", "patch", "/api/v1/clusters/{cluster}/", lambda w: {"name": "X"},
+     _status(partner=403, rest=405)),
+    # Financial summaries: a financial institution's partners only; the world's partner is
+    # the police, so everyone with a role finds none.
+    ("financial summaries", "get", "/api/v1/financial-summaries/", None, READ_ALL),
+    ("financial summary", "get", "/api/v1/financial-summaries/{referral}/", None,
+     _status(rest=404)),
+    ("financial summary change", "patch", "/api/v1/financial-summaries/{referral}/",
+     lambda w: {}, _status(rest=405)),
 ]  # fmt: skip
 
 

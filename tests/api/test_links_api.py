@@ -161,11 +161,15 @@ def test_confirming_creates_a_named_cluster_and_a_third_case_joins_it(api, super
     assert decided.count() == 2
 
 
-def test_confirming_without_a_name_names_the_new_cluster_after_the_first_case(api, supervisor):
-    first, _second = suggest(supervisor, {}, {})
+def test_confirming_without_a_name_names_the_new_cluster_after_itself_not_a_case(api, supervisor):
+    # A case's reference in the name would tell whoever sees the cluster of a case (perhaps
+    # restricted) they may not see.
+    first, second = suggest(supervisor, {}, {})
     response = post(api(supervisor), f"{LINKS}{LinkSuggestion.objects.get().pk}/confirm/")
     assert response.status_code == 200
-    assert Cluster.objects.get().name == f"Operation {first.reference}"
+    cluster = Cluster.objects.get()
+    assert cluster.name == f"Operation {cluster.pk}"
+    assert first.reference not in cluster.name and second.reference not in cluster.name
 
 
 def test_a_dismissed_pair_stays_dismissed_when_matched_again(api, supervisor):
@@ -325,6 +329,11 @@ def test_a_tampered_cursor_is_the_apis_invalid_cursor_404(api, supervisor):
         ('{"cluster_name": "' + "x" * 121 + '"}', "application/json", "cluster_name"),
         ('{"cluster_name": "   "}', "application/json", "cluster_name"),
         ('{"cluster_name": "a\\u0000b"}', "application/json", "cluster_name"),
+        ('{"cluster_name": "a\\u0007b"}', "application/json", "cluster_name"),
+        ('{"cluster_name": "Harbor\\nHT-2026-000001"}', "application/json", "cluster_name"),
+        ('{"cluster_name": "a\\tb"}', "application/json", "cluster_name"),
+        ('{"cluster_name": "a\\u001bb"}', "application/json", "cluster_name"),
+        ('{"cluster_name": "a\\u007fb"}', "application/json", "cluster_name"),
         ('["Harbor"]', "application/json", None),
     ],
 )
@@ -434,3 +443,42 @@ def test_a_cluster_of_no_case_the_caller_may_see_is_not_found(
     response = api(partner).get("/api/v1/clusters/")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_filtering_clusters_by_a_case_the_caller_may_not_see_finds_none(
+    api, supervisor, advocate, team
+):
+    # The advocate sees the cluster through their case, not the restricted one in it: asking
+    # by the restricted case's reference answers as for a case that does not exist.
+    mine, restricted = suggest(supervisor, {"team": team}, {"team": team, "is_restricted": True})
+    linking.link_confirm(actor=supervisor, suggestion=pair(mine, restricted))
+    client = api(advocate)
+    assert len(client.get("/api/v1/clusters/", {"case": mine.reference}).json()["results"]) == 1
+    for reference in (restricted.reference, "HT-2020-999999"):
+        response = client.get("/api/v1/clusters/", {"case": reference})
+        assert response.status_code == 200 and response.json()["results"] == []
+        assert restricted.reference not in response.content.decode()
+    # The supervisor, who sees it, finds the cluster by it.
+    (row,) = (
+        api(supervisor).get("/api/v1/clusters/", {"case": restricted.reference}).json()["results"]
+    )
+    assert row["cases"] == [mine.reference, restricted.reference]
+
+
+def test_the_migration_renames_the_clusters_named_after_a_case_and_keeps_given_names(supervisor):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0010_cluster_default_names")
+    first, second = CaseFactory(actor=supervisor), CaseFactory(actor=supervisor)
+    old = Cluster.objects.create(name=f"Operation {first.reference}", created_by=supervisor)
+    given = Cluster.objects.create(name="Operation Harbor", created_by=supervisor)
+    about = Cluster.objects.create(name=f"Operation {second.reference} and more")
+    migration.rename_case_named_clusters(apps, None)
+    names = dict(Cluster.objects.values_list("pk", "name"))
+    assert names == {
+        old.pk: f"Operation {old.pk}",
+        given.pk: "Operation Harbor",
+        about.pk: f"Operation {second.reference} and more",
+    }

@@ -2,6 +2,7 @@
 the services keep the data right."""
 
 import threading
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -69,3 +70,47 @@ def test_a_tip_opened_twice_at_the_same_moment_gives_one_case(advocate, supervis
     assert sorted(type(result).__name__ for result in results) == ["Case", "ValidationError"]
     refusal = next(result for result in results if isinstance(result, ValidationError))
     assert Case.objects.get().reference in str(refusal)
+
+
+def test_two_links_of_one_case_confirmed_at_the_same_moment_give_one_cluster(supervisor, team):
+    # A, B and C share a phone and none is in a cluster. Confirming (A, B) and (A, C) at once:
+    # both would make a cluster and put A in it; the locks on the cases make the second wait
+    # and join the first's cluster. Through the API, as two supervisors would: never a 500.
+    from rest_framework.test import APIClient
+
+    from cases import tasks
+    from cases.models import ClusterMembership, LinkSuggestion
+    from hotline.models import Role
+    from hotline.services import api_token_issue, user_create
+    from tests.web.conftest import case_with_phone
+
+    second_supervisor = user_create(
+        username="sid", password="a-long-test-password-1", role=Role.SUPERVISOR, team=team
+    )
+    clients = []
+    for user in (supervisor, second_supervisor):
+        client = APIClient()
+        token = api_token_issue(actor=None, user=user)[1]
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        client.get("/api/v1/industries/")  # the token's first use is recorded beforehand
+        clients.append(client)
+    for number in range(3):
+        # A phone of each round's own, so that a round's cases match only one another.
+        phone = f"+1 713 555 02{number:02d}"
+        a, b, c = (case_with_phone(actor=supervisor, team=team, phone=phone) for _ in range(3))
+        for case in (a, b, c):
+            tasks.match_record("identifier", case.identifiers.get().pk)
+        ab = LinkSuggestion.objects.get(case_a=a, case_b=b)
+        ac = LinkSuggestion.objects.get(case_a=a, case_b=c)
+        results = race(
+            *(
+                partial(client.post, f"/api/v1/links/{suggestion.pk}/confirm/", {}, format="json")
+                for client, suggestion in zip(clients, (ab, ac), strict=True)
+            )
+        )
+        assert [getattr(result, "status_code", result) for result in results] == [200, 200]
+        clusters = set(
+            ClusterMembership.objects.filter(case__in=[a, b, c]).values_list("cluster", flat=True)
+        )
+        assert len(clusters) == 1
+        assert ClusterMembership.objects.filter(case__in=[a, b, c]).count() == 3

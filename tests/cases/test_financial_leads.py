@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases import selectors, services
-from cases.models import CaseEvent, TransactionClue
+from cases.models import CaseEvent, ClusterMembership, TransactionClue
 from hotline.models import AuditEntry, PartnerOrganisation
 from hotline.services import api_token_issue
 from tests.factories import CaseFactory, PartyFactory
@@ -104,6 +104,17 @@ def test_a_clue_is_recorded_with_a_timeline_event_and_an_audit_row(supervisor, p
         ({"amount": "NaN", "currency": "USD"}, "amount", "as a number"),
         ({"amount": "lots", "currency": "USD"}, "amount", "as a number"),
         ({"amount": "10", "currency": "XYZ"}, "currency", "not an ISO 4217"),
+        ({"amount": "10", "currency": "XXX"}, "currency", "not money"),
+        ({"amount": "10", "currency": "XTS"}, "currency", "not money"),
+        ({"amount": "10", "currency": "xau"}, "currency", "not money"),
+        ({"amount": "10", "currency": "XAG"}, "currency", "not money"),
+        ({"amount": "10", "currency": "XPT"}, "currency", "not money"),
+        ({"amount": "10", "currency": "XPD"}, "currency", "not money"),
+        ({"amount": "10", "currency": "XDR"}, "currency", "not money"),
+        ({"amount": "10", "currency": "XBA"}, "currency", "not money"),
+        ({"occurred_on": "1969-12-31"}, "occurred_on", "1970"),
+        ({"occurred_on": "0001-01-01"}, "occurred_on", "1970"),
+        ({"occurred_on": DAY, "occurred_until": "1969-01-01"}, "occurred_until", "1970"),
         ({"amount": "10", "currency": "DOLLARS"}, "currency", "three-letter"),
         ({"amount": "10"}, "currency", "which currency"),
         ({"currency": "USD", "occurred_on": DAY}, "amount", "goes with an amount"),
@@ -327,7 +338,9 @@ def test_the_partner_type_is_a_financial_institution_the_database_accepts():
     assert PartnerOrganisation.Type("FinancialInstitution").label == "Financial institution"
 
 
-def test_the_bank_summary_makes_the_same_queries_for_many_accounts(leads, supervisor):
+def test_the_bank_summary_makes_the_same_queries_for_many_accounts(supervisor, team):
+    # A referral sharing identities: deciding what to show reads each record's party.
+    leads = build(supervisor, team, shares_identities=True)
     client = api_as(leads.banker)
     client.get(summary_url(leads.referral))  # the token's first use is recorded once
     with CaptureQueriesContext(connection) as few:
@@ -369,3 +382,74 @@ def test_the_retention_policy_erases_a_cases_clues_with_its_accounts(supervisor,
     assert not TransactionClue.objects.exists()
     case.refresh_from_db()
     assert case.identities_erased_at is not None
+
+
+# --- Review fixes -------------------------------------------------------------------------------
+
+
+def test_a_victims_account_recorded_again_without_an_owner_stays_withheld_from_the_bank(
+    supervisor, team
+):
+    # The victim's account of case B (identities not shared with the bank) is recorded again
+    # in a case D of the cluster, with no owner named there: the bank still may not see it.
+    leads = build(supervisor, team, shares_identities=True)
+    d = CaseFactory(actor=supervisor, team=team)
+    ClusterMembership.objects.create(cluster=leads.cluster, case=d, added_by=supervisor)
+    account(supervisor, d, "GB82WEST12345698765432")
+    body = api_as(leads.banker).get(summary_url(leads.referral)).json()
+    assert body["identities_shared"] is True and body["cases"] == 3
+    assert "GB82" not in str(body)
+    (victims,) = [row for row in body["accounts"] if row["roles"] == ["potential_victim"]]
+    assert victims["masked"] is True and victims["value"] is None and victims["cases"] == 2
+    # A perpetrator's account stays shown.
+    assert CASHTAG in {row["value"] for row in body["accounts"]}
+
+
+def test_large_totals_are_exact_and_the_bank_reads_them(supervisor, team):
+    # 101 clues of the largest amount add up to more than 16 digits; SQLite's own SUM would
+    # keep 15 significant digits of them.
+    leads = build(supervisor, team)
+    big = account(supervisor, leads.a, "BIG-ACCOUNT")
+    for _ in range(101):
+        services.transaction_clue_add(
+            actor=supervisor, identifier=big, amount="999999999999.99", currency="JPY"
+        )
+    for _ in range(3):
+        services.transaction_clue_add(
+            actor=supervisor, identifier=big, amount="0.01", currency="JPY"
+        )
+    expected = Decimal("999999999999.99") * 101 + Decimal("0.03")
+    summary = selectors.cluster_financial_summary(supervisor, leads.cluster)
+    assert {"currency": "JPY", "amount": expected} in summary["totals"]
+    response = api_as(leads.banker).get(summary_url(leads.referral))
+    assert response.status_code == 200, response.content
+    assert {"currency": "JPY", "amount": str(expected)} in response.json()["totals"]
+
+
+def test_twenty_of_the_largest_amounts_and_three_cents_add_up_exactly(supervisor, payment):
+    for _ in range(20):
+        services.transaction_clue_add(
+            actor=supervisor, identifier=payment, amount="999999999999.99", currency="USD"
+        )
+    for _ in range(3):
+        services.transaction_clue_add(
+            actor=supervisor, identifier=payment, amount="0.01", currency="USD"
+        )
+    summary = selectors.financial_summary([payment.case_id], reveal=lambda rows: True)
+    expected = Decimal("19999999999999.83")
+    assert summary["totals"] == [{"currency": "USD", "amount": expected}]
+    assert summary["accounts"][0]["totals"] == [{"currency": "USD", "amount": expected}]
+
+
+@pytest.mark.parametrize("currency", ["XAF", "XOF", "XCD", "XPF", "USD"])
+def test_the_x_codes_of_real_currencies_are_accepted(supervisor, payment, currency):
+    clue = services.transaction_clue_add(
+        actor=supervisor, identifier=payment, amount="10", currency=currency
+    )
+    assert clue.currency == currency
+
+
+def test_the_first_day_of_1970_is_accepted(supervisor, payment):
+    first = datetime.date(1970, 1, 1)
+    clue = services.transaction_clue_add(actor=supervisor, identifier=payment, occurred_on=first)
+    assert clue.occurred_on == first

@@ -149,7 +149,7 @@ def test_confirming_joins_the_cases_into_one_named_cluster_with_events(superviso
 
     cluster = linking.link_confirm(actor=supervisor, suggestion=suggestion)
 
-    assert cluster.name == f"Operation {first.reference}"
+    assert cluster.name == f"Operation {cluster.pk}"
     assert set(cluster.memberships.values_list("case", flat=True)) == {first.pk, second.pk}
     for case in (first, second):
         event = CaseEvent.objects.filter(case=case).latest("pk")
