@@ -138,8 +138,13 @@ def cases_for(user, cases):
     rule = case_rule(user)
     if rule == Q():
         return cases
-    # A subquery rather than a join, so that a case referred twice is listed once.
-    return cases.filter(pk__in=cases.model.objects.filter(rule).values("pk"))
+    if role_of(user) == Role.PARTNER:
+        # A partner's rule goes through the referrals: a subquery rather than a join, so that
+        # a case referred twice is listed once.
+        return cases.filter(pk__in=cases.model.objects.filter(rule).values("pk"))
+    # Everyone else's rule names the case's own columns (or nothing): filtered directly, no
+    # join and no subquery to build or run.
+    return cases.filter(rule)
 
 
 def case_records_for(user, records, case_field="case"):

@@ -159,9 +159,29 @@ def _code(case, field):
     return getattr(case, field).code if getattr(case, f"{field}_id") is not None else None
 
 
+# The columns a case's representation is made of, as the list reads them with `.values()`
+# (CaseViewSet.list_rows; the codes are annotated by CaseViewSet.refine).
+CASE_COLUMNS = (
+    "pk", "reference", "status", "closing_reason", "priority", "trafficking_type",
+    "industry_code", "region_code", "summary", "victim_count", "assignee_id", "team_id",
+    "is_restricted", "opened_at", "closed_at", "updated_at", "version",
+)  # fmt: skip
+
+
+def _columns(case):
+    """A case as CASE_COLUMNS: a `.values()` row as it is, a model instance read out."""
+    if isinstance(case, dict):
+        return case
+    row = {name: getattr(case, name) for name in CASE_COLUMNS if not name.endswith("_code")}
+    row["industry_code"] = _code(case, "industry")
+    row["region_code"] = _code(case, "region")
+    return row
+
+
 class CaseRepresentation:
-    """Cases as the API shows them, built directly from the rows: plain values, the codes of
-    the industry and region (annotated on the rows), the code lists in one query for all the
+    """Cases as the API shows them, built directly from the rows (model instances, or plain
+    `.values()` rows of CASE_COLUMNS as the list reads them): plain values, the codes of the
+    industry and region (annotated on the rows), the code lists in one query for all the
     cases (instead of two prefetches), dates as DRF writes them, and the partner's
     redaction."""
 
@@ -170,36 +190,37 @@ class CaseRepresentation:
         self.partner = _is_partner(context)
 
     def many(self, cases):
-        codes = case_codes([case.pk for case in cases])
+        cases = [_columns(case) for case in cases]
+        codes = case_codes([case["pk"] for case in cases])
         datetime = _datetime_writer()
         rows = []
         for case in cases:
-            moc, toe = codes.get(case.pk, ((), ()))
+            moc, toe = codes.get(case["pk"], ((), ()))
             row = {
-                "reference": case.reference,
-                "status": case.status,
-                "closing_reason": case.closing_reason,
-                "priority": case.priority,
-                "trafficking_type": case.trafficking_type,
-                "industry": _code(case, "industry"),
-                "region": _code(case, "region"),
-                "summary": case.summary,
-                "victim_count": case.victim_count,
+                "reference": case["reference"],
+                "status": case["status"],
+                "closing_reason": case["closing_reason"],
+                "priority": case["priority"],
+                "trafficking_type": case["trafficking_type"],
+                "industry": case["industry_code"],
+                "region": case["region_code"],
+                "summary": case["summary"],
+                "victim_count": case["victim_count"],
                 "methods_of_control": list(moc),
                 "exploitation_types": list(toe),
-                "assignee": case.assignee_id,
-                "team": case.team_id,
-                "is_restricted": case.is_restricted,
-                "opened_at": datetime(case.opened_at),
-                "closed_at": datetime(case.closed_at),
-                "updated_at": datetime(case.updated_at),
-                "version": case.version,
+                "assignee": case["assignee_id"],
+                "team": case["team_id"],
+                "is_restricted": case["is_restricted"],
+                "opened_at": datetime(case["opened_at"]),
+                "closed_at": datetime(case["closed_at"]),
+                "updated_at": datetime(case["updated_at"]),
+                "version": case["version"],
                 "redacted": [],
             }
             if self.partner:
                 # Who works the case inside the hotline is not a partner's business.
                 row["assignee"], row["team"] = None, None
-                if not _identities_visible(self.context, case.pk):
+                if not _identities_visible(self.context, case["pk"]):
                     row["summary"] = ""
                     row["redacted"] = ["summary"]
             rows.append(row)

@@ -13,6 +13,7 @@ from rest_framework import exceptions, serializers
 from cases import services
 from cases.api import filters
 from cases.api.serializers import (
+    CASE_COLUMNS,
     CaseCreateSerializer,
     CaseSerializer,
     EventSerializer,
@@ -29,7 +30,7 @@ from hotline.access import Action, Permission
 from hotline.api.concurrency import etag, if_match_version, stale
 from hotline.api.pagination import Cursor, Pages
 from hotline.api.resources import IDEMPOTENCY_HEADER
-from hotline.api.viewsets import CreateMixin, ScopedViewSet, UpdateMixin
+from hotline.api.viewsets import CreateMixin, ScopedViewSet, UpdateMixin, row_pk
 from hotline.models import Role
 
 IF_MATCH_HEADER = OpenApiParameter(
@@ -117,11 +118,15 @@ class CaseViewSet(CreateMixin, UpdateMixin, ScopedViewSet):
     def get_serializer_class(self):
         return CaseCreateSerializer if self.action == "create" else CaseSerializer
 
+    def list_rows(self, queryset):
+        # The page as plain rows: what the representation shows, and nothing else.
+        return queryset.values(*CASE_COLUMNS)
+
     def get_serializer(self, *args, **kwargs):
         rows = args[0] if args else kwargs.get("instance")
         if rows is not None:
             rows = rows if isinstance(rows, list) else [rows]
-            self._shared = identities_shared(self.request.user, [case.pk for case in rows])
+            self._shared = identities_shared(self.request.user, [row_pk(row) for row in rows])
         return super().get_serializer(*args, **kwargs)
 
     def get_serializer_context(self):

@@ -26,6 +26,35 @@ class ModelSerializer(serializers.ModelSerializer):
     }
     serializer_choice_field = serializers.ChoiceField
 
+    def get_fields(self):
+        """DRF's fields for the model, worked out once per serializer class from the model's
+        metadata (a fifth of the cost of a POST when done on every request) and copied for
+        each serializer, as DRF copies the declared fields: every serializer binds fields of its
+        own. What they are depends only on the class, never on the instance or the context
+        (a serializer that narrows a field's queryset does so on its copy, in __init__)."""
+        cls = type(self)
+        prototype = _FIELDS.get(cls)
+        if prototype is None:
+            prototype = _FIELDS[cls] = super().get_fields()
+        return {name: _fresh(field) for name, field in prototype.items()}
+
+
+# {serializer class: its fields, unbound}, filled on first use.
+_FIELDS = {}
+
+
+def _fresh(field):
+    """A new field made with the arguments `field` was made with, as DRF's deepcopy of a
+    field does, but copying only the fields among them (a list's child, a many-relation's
+    child), which get bound: querysets, choices and validators are only read, and copying
+    them deeply cost as much as building the fields."""
+    args = [_fresh(arg) if isinstance(arg, serializers.Field) else arg for arg in field._args]
+    kwargs = {
+        key: _fresh(value) if isinstance(value, serializers.Field) else value
+        for key, value in field._kwargs.items()
+    }
+    return field.__class__(*args, **kwargs)
+
 
 class CodeField(serializers.SlugRelatedField):
     """A reference-data row by its code (a region "US-TX", an industry "agriculture")."""

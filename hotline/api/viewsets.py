@@ -29,6 +29,11 @@ from hotline.audit import audit_list, audit_view
 SAFE_AND_WRITES = ["get", "post", "put", "patch", "head", "options"]
 
 
+def row_pk(row):
+    """The primary key of a row the list read: a model instance or a `.values()` row."""
+    return row["pk"] if isinstance(row, dict) else row.pk
+
+
 class ScopedViewSet(viewsets.GenericViewSet):
     scope = None
     audit_kind = None
@@ -89,7 +94,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
     # --- reads ------------------------------------------------------------------------------
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.list_rows(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)
         rows = list(page if page is not None else queryset)
         self.audit_rows(rows)
@@ -98,9 +103,15 @@ class ScopedViewSet(viewsets.GenericViewSet):
             return self.get_paginated_response(serializer.data)
         return Response(serializer.data)
 
+    def list_rows(self, queryset):
+        """The scoped, filtered rows as the list reads them: model instances, or, for a
+        resource whose serializer represents plain rows, `.values(...)` with the primary key
+        as "pk" (no model instance built per row)."""
+        return queryset
+
     def audit_rows(self, rows):
         if self.audit_kind is not None:
-            audit_list(self.audit_kind, [row.pk for row in rows])
+            audit_list(self.audit_kind, [row_pk(row) for row in rows])
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
