@@ -8,13 +8,17 @@ PostgreSQL alike.
 The bulk is written with bulk_create in batches, not through the services, so that 100,000
 calls load in well under a minute; every row still obeys the database's rules and the
 services' own, and each case gets the timeline events the services would have written for what
-was generated, built by the same functions (cases/events.py). The shares and the texts are in
-cases/demo_data.py. Nothing here is real: phone numbers are in the 555-01xx range reserved for
-fiction, e-mail addresses use the example.* domains, and the partner organisations are marked
-"(demo)".
+was generated, built by the same functions (cases/events.py). The forwarding rules are applied
+to each case as the forwarding sweep would have applied them (cases/forwarding.py decides), and
+a fixed demo operation of four linked cases is matched at the end as production matches what a
+service added, so its link suggestions wait for a supervisor (docs/demo-data.md). The shares and
+the texts are in cases/demo_data.py. Nothing here is real: phone numbers are in the 555-01xx
+range reserved for fiction, e-mail addresses use the example.* domains, and the partner
+organisations are marked "(demo)".
 """
 
 import datetime
+import decimal
 import functools
 import gc
 import heapq
@@ -32,17 +36,21 @@ from faker import Faker
 
 from cases import demo_data as data
 from cases import events, identifiers, workflow
+from cases import forwarding as forwarding_rules
 from cases.models import (
     Case,
     CaseEvent,
     CaseReferenceCounter,
     ClosingReason,
+    Forwarding,
+    ForwardingRule,
     Identifier,
     Note,
     Outcome,
     Party,
     Priority,
     Referral,
+    TransactionClue,
     Venue,
 )
 from cases.services import reference_format
@@ -74,6 +82,8 @@ PartyRole = Party.Role
 YEARS_OF_HISTORY = 3
 CALL_BATCH = 2_000
 CASE_BATCH = 500
+# Fewer cases than this and the demo operation (data.OPERATION_CASES) is left out.
+OPERATION_MIN_CASES = 20
 
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -204,6 +214,7 @@ class CaseSketch:
     partner_tip_at: datetime.datetime | None = None
     partner_tip: Tip | None = None
     tips: list = field(default_factory=list)
+    operation: int | None = None  # its number in data.OPERATION_CASES, for the demo operation
 
 
 @dataclass
@@ -214,8 +225,10 @@ class CasePlan:
     ROWS = (
         ("parties", Party),
         ("identifiers", Identifier),
+        ("clues", TransactionClue),
         ("venues", Venue),
         ("referrals", Referral),
+        ("forwardings", Forwarding),
         ("outcomes", Outcome),
         ("notes", Note),
     )
@@ -225,8 +238,10 @@ class CasePlan:
     work_ends: datetime.datetime  # when it was closed, or the end of the history
     parties: list = field(default_factory=list)
     identifiers: list = field(default_factory=list)
+    clues: list = field(default_factory=list)
     venues: list = field(default_factory=list)
     referrals: list = field(default_factory=list)
+    forwardings: list = field(default_factory=list)
     outcomes: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     methods: list = field(default_factory=list)  # Code ids
@@ -370,7 +385,10 @@ class DemoGenerator:
         self.shared_actors = []
         self.shared_actors_by_region = {}
         self.partner_referred = False
-        tables = "calls tips cases parties identifiers venues referrals outcomes notes events"
+        tables = (
+            "calls tips cases parties identifiers clues venues referrals forwardings outcomes "
+            "notes events"
+        )
         self.counts = dict.fromkeys(tables.split(), 0)
 
     # -- small draws --
@@ -463,6 +481,7 @@ class DemoGenerator:
         }
         advocates = [a.username for a in data.DEMO_ACCOUNTS if a.role == Role.ADVOCATE]
         self.supervisor = users["supervisor"]
+        self.demo_advocate = users["advocate"]
         self.partner_user = users["partner"]
         # The demo "advocate" takes a bigger share, so that signing in as them shows a full desk.
         self.advocates = data.Weighted(
@@ -476,6 +495,13 @@ class DemoGenerator:
         # Tips can exist without calls or cases (from the web form): their references are taken.
         self.used_tip_references.update(Tip.objects.values_list("reference", flat=True))
         self.last_numbers = dict(CaseReferenceCounter.objects.values_list("year", "last_number"))
+        # The rules as production applies them (cases/forwarding.py), in a fixed order.
+        self.rules = list(ForwardingRule.objects.filter(is_active=True).order_by("pk"))
+        self.rule_organisations = {}
+        # The demo operation's phone and motel are its own: no other case draws them.
+        self.used_phones.add(data.OPERATION_PHONE)
+        self.used_business_names.add(data.OPERATION_MOTEL)
+        self.operation_plans = []
 
     def people(self, locale):
         """Name pools drawn from Faker once per locale; people are then composed from them,
@@ -655,6 +681,7 @@ class DemoGenerator:
         self.write_calls_and_tips(sketches, call_total)
         self.write_cases(sketches)
         self.write_reference_counters()
+        self.match_operation()
         return self.counts
 
     def count(self, name, number):
@@ -664,32 +691,56 @@ class DemoGenerator:
         """Decide each case's place, time, industry and course first: the calls it came from
         must then be written in time order among all the other calls."""
         sketches = []
-        for _ in range(case_total):
+        # The demo operation's cases count among those asked for, when there are enough.
+        operation = range(len(data.OPERATION_CASES)) if case_total >= OPERATION_MIN_CASES else []
+        for _ in range(case_total - len(operation)):
             sketch = self.sketch_case(call_budget)
+            call_budget -= len(sketch.source_calls)
+            sketches.append(sketch)
+        for number in operation:
+            sketch = self.sketch_case(call_budget, operation=number)
             call_budget -= len(sketch.source_calls)
             sketches.append(sketch)
         sketches.sort(key=lambda sketch: sketch.opened_at)
         return sketches
 
-    def sketch_case(self, call_budget):
+    def sketch_case(self, call_budget, operation=None):
+        """A case drawn at random; or, given `operation`, that case of the demo operation, its
+        place, time and course fixed (data.OPERATION_CASES) and the rest drawn."""
         rng = self.rng
         industry = self.industries[data.INDUSTRIES.pick(rng)]
         trafficking_type = self.trafficking_type_for(industry)
         region = self.regions[self.case_regions.pick(rng)]
         source = data.CASE_SOURCES.pick(rng)
+        if operation is not None:
+            industry = self.industries[data.OPERATION_INDUSTRY]
+            trafficking_type = TraffickingType.SEX
+            region = Region.objects.get(code=data.OPERATION_REGION)
+            source = "call_tip"
         if source in ("call_tip", "call") and call_budget < 1:
             source = "partner_tip" if self.chance(0.5) else "none"
         language = self.call_language(region)
         urgency = data.CRISIS_URGENCY.pick(rng) if source == "call" else data.TIP_URGENCY.pick(rng)
         first_contact = self.moment()
+        if operation is not None:
+            spec = data.OPERATION_CASES[operation]
+            language, urgency = "en", Urgency.ROUTINE
+            first_contact = self.now - datetime.timedelta(
+                days=spec["days_ago"], hours=24 - spec["hour"], minutes=rng.randrange(60)
+            )
         if source in ("call_tip", "call", "partner_tip"):
             # Most cases are opened within a day of the signal; urgent ones within the hour.
             delay = self.lognormal_hours(0.5 if urgency else 6, 1.2)
             opened_at = min(first_contact + delay, self.latest)
         else:
             opened_at = first_contact
+        if operation is not None:
+            opened_at = first_contact + datetime.timedelta(minutes=rng.uniform(20, 90))
         creator = self.advocate_for(language)
         steps, referral_plan = self.lifecycle(opened_at, urgency)
+        if operation is not None:
+            # The demo advocate works the operation, so that signing in as them shows it.
+            creator, steps, referral_plan = self.operation_course(operation, opened_at)
         sketch = CaseSketch(
             opened_at=opened_at,
             region=region,
@@ -701,6 +752,7 @@ class DemoGenerator:
             source=source,
             steps=steps,
             referral_plan=referral_plan,
+            operation=operation,
         )
         if source == "partner_tip":
             sketch.partner_organisation = self.organisations[data.PARTNER_TIP_SOURCES.pick(rng)]
@@ -733,6 +785,7 @@ class DemoGenerator:
             )
             if (
                 source == "call_tip"
+                and operation is None
                 and call_budget >= 2
                 and self.chance(0.1)
                 and second_at < (open_until or self.latest)
@@ -1065,7 +1118,8 @@ class DemoGenerator:
             if sketch.source == "partner_tip":
                 sketch.tips.insert(0, sketch.partner_tip)
         plans = [self.build_case(sketch) for sketch in sketches]
-        with historical_timestamps(Case, Party, Identifier, Venue, Referral, Outcome, Note):
+        timestamped = (Case, Party, Identifier, TransactionClue, Venue, Referral, Outcome, Note)
+        with historical_timestamps(*timestamped):
             Case.objects.bulk_create([plan.case for plan in plans])
             self.write_case_links(plans)
             for name, model in CasePlan.ROWS:
@@ -1166,6 +1220,8 @@ class DemoGenerator:
             closed_at=closed_at,
             created_by_id=sketch.creator.pk,
         )
+        if sketch.operation is not None:
+            case.summary = data.OPERATION_CASES[sketch.operation]["summary"]
         plan = CasePlan(case=case, sketch=sketch, work_ends=closed_at or self.latest)
         creator = sketch.creator
         plan.record(opened_at, creator, events.created, reference=case.reference)
@@ -1193,7 +1249,9 @@ class DemoGenerator:
             previous = step_status
             version, changed_at = version + 1, at
 
-        if assignee is not None and self.chance(0.08):
+        # The demo operation stays with the demo advocate, at the priority it was opened with.
+        steady = sketch.operation is not None
+        if assignee is not None and not steady and self.chance(0.08):
             # Handed over to a colleague part-way through.
             other = self.advocate_for(sketch.language)
             at = self.after(opened_at, 24, 24 * 14)
@@ -1210,7 +1268,7 @@ class DemoGenerator:
                 case.assignee_id, case.team_id = other.pk, other.team_id
                 worker = other
                 version, changed_at = version + 1, max(changed_at, at)
-        if self.chance(0.05) and priority < Priority.CRITICAL:
+        if not steady and self.chance(0.05) and priority < Priority.CRITICAL:
             at = self.after(opened_at, 2, 24 * 7)
             if at < plan.work_ends:
                 case.priority = priority + 1
@@ -1225,12 +1283,18 @@ class DemoGenerator:
         case.version, case.updated_at = version, changed_at
 
         plan.methods = self.case_methods(sketch.trafficking_type)
-        victims = self.add_victims(plan, worker)
+        if sketch.operation is not None:
+            victims = self.add_operation_parts(plan, worker)
+            self.operation_plans.append(plan)
+        else:
+            victims = self.add_victims(plan, worker)
         plan.exploitation = self.case_exploitation(sketch, victims)
-        self.add_perpetrators(plan, worker)
-        self.add_venue(plan, worker)
+        if sketch.operation is None:
+            self.add_perpetrators(plan, worker)
+            self.add_venue(plan, worker)
         self.add_notes(plan, worker)
-        self.add_referrals(plan, worker, victims)
+        forwarded_to = self.add_forwardings(plan, victims)
+        self.add_referrals(plan, worker, victims, forwarded_to)
         return plan
 
     def case_methods(self, trafficking_type):
@@ -1522,11 +1586,13 @@ class DemoGenerator:
             return self.organisations[data.FOREIGN_VICTIM_REFERRALS.pick(rng)]
         return self.organisations[data.SERVICE_REFERRALS.pick(rng)]
 
-    def add_referrals(self, plan, worker, victims):
+    def add_referrals(self, plan, worker, victims, forwarded_to=frozenset()):
         rng = self.rng
         for sent_at, kind in plan.sketch.referral_plan:
             organisation = self.referral_organisation(kind, plan.sketch, victims)
             law_enforcement = kind == "law_enforcement"
+            if organisation.pk in forwarded_to:
+                continue  # a rule sent the case there already: a partner gets it once
             due_at = None
             if law_enforcement:
                 # Forwarding rule: law enforcement hears of urgent cases within a day.
@@ -1560,19 +1626,22 @@ class DemoGenerator:
             responded_at = sent_at + self.lognormal_hours(40 if law_enforcement else 20, 0.9)
             if responded_at > self.latest:
                 continue
-            referral.status = data.REFERRAL_RESPONSES.pick(rng)
-            referral.responded_at = referral.updated_at = responded_at
-            plan.record(
-                responded_at,
-                partner_actor,
-                events.referral_updated,
-                referral=referral,
-                fields=["status"],
-                previous=Referral.Status.SENT.value,
-                status=referral.status,
-            )
+            self.answer_referral(plan, referral, organisation, partner_actor, responded_at)
             if law_enforcement and referral.status != Referral.Status.DECLINED:
                 self.add_outcomes(plan, referral, organisation, partner_actor or worker)
+
+    def answer_referral(self, plan, referral, organisation, partner_actor, responded_at):
+        referral.status = data.REFERRAL_RESPONSES.pick(self.rng)
+        referral.responded_at = referral.updated_at = responded_at
+        plan.record(
+            responded_at,
+            partner_actor,
+            events.referral_updated,
+            referral=referral,
+            fields=["status"],
+            previous=Referral.Status.SENT.value,
+            status=referral.status,
+        )
 
     def add_outcomes(self, plan, referral, organisation, actor):
         """The funnel: about half the accepted reports become investigations, a third of those
@@ -1602,3 +1671,331 @@ class DemoGenerator:
                 outcome_kind=kind.value,
                 referral=referral,
             )
+
+    # -- forwarding rules --
+
+    def rule_organisation(self, region, organisation_type):
+        """The organisation a rule refers a case of the region to (cases/forwarding.py picks
+        it), asked once per region and type."""
+        key = (region.pk, organisation_type)
+        if key not in self.rule_organisations:
+            self.rule_organisations[key] = forwarding_rules.organisation_for(
+                Case(region=region), organisation_type
+            )
+        return self.rule_organisations[key]
+
+    def add_forwardings(self, plan, victims):
+        """The forwarding rules the case met, as the forwarding sweep applies them a minute or
+        two after what made it meet them (its opening, or the minor victim added): a Forwarding
+        per rule and one referral per organisation, due at the earliest deadline; the
+        partner's answer on time, late, or not yet. Returns the ids of the organisations
+        referred to."""
+        case, sketch = plan.case, plan.sketch
+        minors = [victim for victim in victims if victim.is_minor is True]
+        facts = {
+            "trafficking_type": case.trafficking_type,
+            "minor_victim": bool(minors),
+            "adult_victims": bool(victims) and not minors,
+            "imminent_danger": case.priority == Priority.CRITICAL
+            or any(tip.urgency == Urgency.IMMINENT_DANGER for tip in sketch.tips),
+            "consent": False,  # the demo records no consent to forward
+        }
+        matched = [rule for rule in self.rules if forwarding_rules.rule_matches(rule, facts)]
+        if not matched:
+            return set()
+        met_at = case.opened_at
+        if any(rule.requires_minor_victim for rule in matched):
+            met_at = max(met_at, min(victim.created_at for victim in minors))
+        matched_at = met_at + datetime.timedelta(seconds=self.rng.uniform(20, 120))
+        if matched_at > min(plan.work_ends, self.latest):
+            return set()  # closed (or the history ended) before the sweep came round
+        organisations = {
+            rule.pk: self.rule_organisation(sketch.region, rule.organisation_type)
+            for rule in matched
+        }
+        referrals = {}
+        for organisation in {org for org in organisations.values() if org is not None}:
+            group = [rule for rule in matched if organisations[rule.pk] == organisation]
+            first = min(group, key=lambda rule: (rule.due_within_hours, rule.pk))
+            referrals[organisation.pk] = self.forwarding_referral(
+                plan, organisation, first, matched_at
+            )
+        for rule in matched:
+            organisation = organisations[rule.pk]
+            if organisation is None:
+                continue  # no partner of the type anywhere: the demo does not show this
+            referral = referrals[organisation.pk]
+            due_at = matched_at + datetime.timedelta(hours=rule.due_within_hours)
+            row = Forwarding(
+                case=case,
+                rule_id=rule.pk,
+                organisation_type=rule.organisation_type,
+                matched_at=matched_at,
+                due_at=due_at,
+                referral=referral,
+                completed_at=referral.responded_at,
+            )
+            plan.forwardings.append(row)
+            plan.record(
+                matched_at,
+                None,
+                events.forwarding_due,
+                forwarding=row,
+                rule=rule,
+                due_at=due_at,
+                referral=referral,
+            )
+            self.forwarding_notices(plan, row)
+        return set(referrals)
+
+    def forwarding_referral(self, plan, organisation, rule, matched_at):
+        """The referral a rule makes (sent by nobody: the sweep), and the partner's answer."""
+        due_at = matched_at + datetime.timedelta(hours=rule.due_within_hours)
+        referral = Referral(
+            case=plan.case,
+            organisation_id=organisation.pk,
+            reason=rule.reason,
+            sent_at=matched_at,
+            due_at=due_at,
+            shares_identities=False,
+            sent_by_id=None,
+            updated_at=matched_at,
+        )
+        plan.referrals.append(referral)
+        plan.record(
+            matched_at,
+            None,
+            events.referral_sent,
+            referral=referral,
+            organisation=organisation,
+            reason=referral.reason,
+            shares_identities=False,
+        )
+        # Most answer within the deadline, some after it; an immediate deadline is always
+        # missed by a little.
+        median_hours = max(1.5, 0.55 * rule.due_within_hours)
+        responded_at = matched_at + self.lognormal_hours(median_hours, 0.9)
+        unanswered = plan.sketch.operation is not None and data.OPERATION_CASES[
+            plan.sketch.operation
+        ].get("unanswered")
+        if responded_at <= self.latest and not unanswered:
+            partner_actor = self.partner_user if organisation == self.partner_organisation else None
+            self.answer_referral(plan, referral, organisation, partner_actor, responded_at)
+            if referral.status != Referral.Status.DECLINED:
+                actor = partner_actor or plan.sketch.creator
+                self.add_outcomes(plan, referral, organisation, actor)
+        return referral
+
+    def forwarding_notices(self, plan, row):
+        """The notices the sweep sends: "due soon" within the warning hours of the deadline,
+        "overdue" once it passed, each once and only while the partner has not answered."""
+        from django.conf import settings
+
+        def pending(at):
+            return at <= self.latest and (row.completed_at is None or row.completed_at > at)
+
+        warning = datetime.timedelta(hours=settings.HOTLINE_DEADLINE_WARNING_HOURS)
+        soon_at = max(row.matched_at, row.due_at - warning) + datetime.timedelta(
+            seconds=self.rng.uniform(5, 60)
+        )
+        if soon_at < row.due_at and pending(soon_at):
+            row.soon_notified_at = soon_at
+        overdue_at = row.due_at + datetime.timedelta(seconds=self.rng.uniform(5, 60))
+        if pending(overdue_at):
+            row.overdue_notified_at = overdue_at
+            plan.record(
+                overdue_at, None, events.forwarding_overdue, forwarding=row, due_at=row.due_at
+            )
+        if row.completed_at is not None:
+            plan.record(
+                row.completed_at,
+                None,
+                events.forwarding_completed,
+                forwarding=row,
+                completed_at=row.completed_at,
+                due_at=row.due_at,
+            )
+
+    # -- the demo operation --
+
+    def operation_course(self, number, opened_at):
+        """The demo advocate, the steps and the referrals by hand of an operation case."""
+        spec = data.OPERATION_CASES[number]
+        steps = [
+            (opened_at + datetime.timedelta(hours=hours), Status(status), "")
+            for hours, status in spec["steps"]
+        ]
+        referrals = [
+            (opened_at + datetime.timedelta(hours=hours), "law_enforcement")
+            for hours in spec["referrals"]
+        ]
+        steps = [step for step in steps if step[0] <= self.latest]
+        referrals = [referral for referral in referrals if referral[0] <= self.latest]
+        return self.demo_advocate, steps, referrals
+
+    def operation_specs(self):
+        """The operation's identifiers, each written differently from case to case."""
+        area, line = data.OPERATION_PHONE
+        handle = "marcus.vip832"
+        tag = "BigMPay832"
+        return {
+            "phone": IdentifierSpec(
+                IdKind.PHONE,
+                "",
+                [
+                    f"({area}) 555-{line:04d}",
+                    f"{area}.555.{line:04d}",
+                    f"+1 {area} 555 {line:04d}",
+                    f"{area}-555-{line:04d}",
+                ],
+            ),
+            "handle": IdentifierSpec(
+                IdKind.HANDLE,
+                Identifier.Platform.INSTAGRAM,
+                [
+                    f"@{handle}",
+                    data.PROFILE_URLS[Identifier.Platform.INSTAGRAM].format("Marcus.VIP832"),
+                    "@Marcus.Vip832",
+                ],
+            ),
+            "cashtag": IdentifierSpec(
+                IdKind.PAYMENT_ACCOUNT, "", [f"${tag}", f"${tag.lower()}", f"$ {tag}"]
+            ),
+            "business": IdentifierSpec(
+                IdKind.BUSINESS_NAME,
+                "",
+                [
+                    data.OPERATION_MOTEL,
+                    f"{data.OPERATION_MOTEL.upper()} LLC",
+                    f"{data.OPERATION_MOTEL}, LLC",
+                ],
+            ),
+            "plate": IdentifierSpec(IdKind.VEHICLE, "", ["KHD 4471", "khd-4471"]),
+        }
+
+    def add_operation_parts(self, plan, actor):
+        """Who and what each operation case records; returns its victims."""
+        number = plan.sketch.operation
+        if number == 0:
+            self.operation = self.operation_specs()
+            self.operation_address = self.address_spec(
+                self.address_parts(plan.sketch.region)
+            ).spellings
+        specs = self.operation
+        at = self.after(plan.case.opened_at, 0.2, 3, until=plan.work_ends)
+        person, organisation = Party.Kind.PERSON, Party.Kind.ORGANISATION
+
+        def party(role, name="", kind=person, **fields):
+            return self.add_party(plan, actor, at, kind=kind, role=role, name=name, **fields)
+
+        def victim(name, age_band, is_minor=False):
+            return party(
+                PartyRole.POTENTIAL_VICTIM,
+                name,
+                age_band=age_band,
+                gender=Gender.FEMININE,
+                is_minor=is_minor,
+                citizenship="US",
+            )
+
+        def man(role, name, aliases="", age_band=AgeBand.AGE_30_38):
+            return party(
+                role,
+                name,
+                aliases=aliases,
+                age_band=age_band,
+                gender=Gender.MASCULINE,
+                is_minor=False,
+                citizenship="US",
+            )
+
+        def identify(spec, owner=None):
+            self.add_identifier(plan, actor, at, spec, party=owner)
+
+        def venue(name, spelling):
+            row = Venue(
+                case=plan.case,
+                name=name,
+                industry_id=plan.sketch.industry.pk,
+                region_id=plan.sketch.region.pk,
+                address=self.operation_address[spelling],
+                created_by_id=actor.pk,
+                created_at=at,
+            )
+            plan.venues.append(row)
+            plan.record(at, actor, events.venue_added, venue=row)
+
+        if number == 0:
+            victims = [victim("Brianna Cole", AgeBand.AGE_18_20)]
+            recruiter = man(PartyRole.RECRUITER, "Marcus Lowell", "Big M", AgeBand.AGE_27_29)
+            identify(specs["phone"], recruiter)
+            identify(specs["handle"], recruiter)
+            identify(specs["cashtag"], recruiter)
+            venue(data.OPERATION_MOTEL, 0)
+        elif number == 1:
+            victims = [victim("Jasmine Price", AgeBand.AGE_21_23)]
+            driver = man(PartyRole.TRANSPORTER, "Ray Dupree", age_band=AgeBand.AGE_39_47)
+            identify(specs["phone"], driver)
+            identify(specs["plate"], driver)
+            man(PartyRole.RECRUITER, "", "Big M")
+            venue("Gulfbreeze Motel", 1)
+        elif number == 2:
+            victims = [victim("", AgeBand.AGE_18_20), victim("", AgeBand.AGE_21_23)]
+            motel = party(PartyRole.EXPLOITER, f"{data.OPERATION_MOTEL} LLC", organisation)
+            identify(specs["business"], motel)
+            recruiter = man(PartyRole.RECRUITER, "", "Big M")
+            identify(specs["handle"], recruiter)
+            identify(specs["cashtag"], recruiter)
+        else:
+            victims = [victim("", AgeBand.AGE_9_17, is_minor=True)]
+            recruiter = man(PartyRole.RECRUITER, "Marcus Lowel", age_band=AgeBand.AGE_27_29)
+            identify(specs["handle"], recruiter)
+            identify(specs["phone"], recruiter)
+            driver = man(PartyRole.TRANSPORTER, "Ray Dupree", age_band=AgeBand.AGE_39_47)
+            identify(specs["plate"], driver)
+            venue("Gulf Breeze Motel", 2)
+        for case_number, amount, days_before, direction, note in data.OPERATION_TRANSACTIONS:
+            if case_number == number:
+                self.add_transaction_clue(plan, actor, at, amount, days_before, direction, note)
+        return victims
+
+    def add_transaction_clue(self, plan, actor, at, amount, days_before, direction, note):
+        """A payment seen on the case's payment account, as transaction_clue_add records it."""
+        account = next(row for row in plan.identifiers if row.kind == IdKind.PAYMENT_ACCOUNT)
+        clue = TransactionClue(
+            identifier=account,
+            direction=direction,
+            amount=decimal.Decimal(amount),
+            currency="USD",
+            occurred_on=timezone.localtime(plan.case.opened_at).date()
+            - datetime.timedelta(days=days_before),
+            note=note,
+            created_by_id=actor.pk,
+            created_at=at,
+        )
+        plan.clues.append(clue)
+        plan.record(at, actor, transaction_clue_recorded, identifier=account, clue=clue)
+
+    def match_operation(self):
+        """Match the operation's identifiers, parties and venues as production does once a
+        service has added them (cases.tasks.match_record, run here in the process): its cases
+        then wait in the link suggestions for a supervisor to confirm. The rest of the history
+        is left to the match sweep, as after any bulk load."""
+        from cases import tasks
+
+        for plan in self.operation_plans:
+            for kind, rows in (
+                ("identifier", plan.identifiers),
+                ("party", plan.parties),
+                ("venue", plan.venues),
+            ):
+                for row in rows:
+                    tasks.match_record(kind, row.pk)
+
+
+def transaction_clue_recorded(*, identifier, clue):
+    """The event cases.services.transaction_clue_add writes."""
+    kind, values = events.identifier_updated(
+        identifier=identifier, identifier_kind=identifier.kind, fields=["transaction_clue"]
+    )
+    return kind, {**values, "transaction_clue": clue.pk}

@@ -706,3 +706,61 @@ CASHTAG_WORDS = ("cash", "pay", "vip", "money", "boss", "queen", "king", "baby",
 PLATE_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 # How the Polaris state table names the territories whose region names differ.
 POLARIS_NAME_ALIASES = {"Northern Marianas Islands": "US-MP", "U.S. Virgin Islands": "US-VI"}
+
+
+# --- The demo operation ---------------------------------------------------------------------------
+# One small network, written into four recent cases so that a trainer can walk the linking and
+# forwarding features (docs/demo-data.md, "The demo operation"): the same phone written four
+# ways, an Instagram handle, a motel whose name each advocate spells a little differently, a
+# cash tag with payments, a recruiter, a driver, and at last a minor, whose case meets the
+# forwarding rule for minors in commercial sex. Fixed, not drawn: the same in every seed.
+OPERATION_REGION = "US-TX"
+OPERATION_INDUSTRY = "escort_services"
+OPERATION_PHONE = (832, 187)  # (832) 555-0187, in the range kept for fiction
+OPERATION_MOTEL = "Gulf Breeze Motel"
+# Each case, oldest first: how many days before the end of the history it was opened (and the
+# hour), its course as (hours after opening, status) steps, the referrals its advocate sent by
+# hand (hours after opening), whether the partners have answered yet, and its summary. Parties
+# and identifiers are in demo.py (DemoGenerator.add_operation_parts), by case number.
+OPERATION_CASES = (
+    {
+        "days_ago": 74,
+        "hour": 23,
+        "steps": ((3, "active"), (30, "referred"), (24 * 21, "follow_up")),
+        "referrals": (29,),
+        "summary": "A night clerk at a motel off I-45 reports a young woman whose online ads "
+        "list a number a man answers; he drops her off and collects the money.",
+    },
+    {
+        "days_ago": 45,
+        "hour": 2,
+        "steps": ((1, "active"),),
+        "referrals": (),
+        "summary": "A woman calls from a motel in Houston: the man who drove her from Louisiana "
+        "keeps her ID and says she owes him for the room.",
+    },
+    {
+        "days_ago": 21,
+        "hour": 15,
+        "steps": ((5, "active"),),
+        "referrals": (),
+        "summary": "A neighbour reports ads with the same Instagram account for several young "
+        "women staying at a motel; a cash tag is given for 'deposits'.",
+    },
+    {
+        "days_ago": 3,
+        "hour": 16,
+        "steps": ((1, "active"),),
+        "referrals": (),
+        "unanswered": True,
+        "summary": "A school counsellor reports a 16-year-old who says an older man met her on "
+        "Instagram, bought her a phone and takes her to a motel at weekends.",
+    },
+)
+OPERATION_TRANSACTIONS = (
+    # (case number, amount in USD, days before the case opened, direction, note)
+    (0, "300.00", 9, "received", "Deposit for an 'outcall', per the ad."),
+    (0, "450.00", 3, "received", ""),
+    (2, "1200.00", 14, "sent", "Weekly payment to the motel, the neighbour says."),
+    (2, "250.00", 2, "received", ""),
+)

@@ -11,17 +11,20 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from cases import demo, demo_data, identifiers, services, workflow
+from cases import demo, demo_data, forwarding, identifiers, services, workflow
 from cases.models import (
     Case,
     CaseEvent,
     CaseReferenceCounter,
     ClosingReason,
+    Forwarding,
     Identifier,
+    LinkSuggestion,
     Note,
     Outcome,
     Party,
     Referral,
+    TransactionClue,
     Venue,
 )
 from hotline import services as hotline_services
@@ -56,6 +59,9 @@ ID_KEYS = {
     "team",
     "previous_assignee",
     "previous_team",
+    "forwarding",
+    "rule",
+    "transaction_clue",
 }
 
 
@@ -627,6 +633,22 @@ def work_a_case_through_the_services(actor, colleague):
         actor=actor, case=case, party=victim, kind="email", value="someone@example.com"
     )
     services.venue_add(actor=actor, case=case, name="Golden Lotus Spa", industry=massage)
+    account = services.identifier_add(
+        actor=colleague, case=case, kind="payment_account", value="$GoldenLotus7"
+    )
+    services.transaction_clue_add(
+        actor=colleague, identifier=account, amount="120.00", currency="USD", direction="received"
+    )
+    # A minor among the victims: the rule for minors in commercial sex refers the case to
+    # Texas law enforcement with a deadline; it passes unanswered, then the partner answers.
+    case = services.case_update(actor=colleague, case=case, trafficking_type=TraffickingType.SEX)
+    services.party_add(
+        actor=colleague, case=case, role=Party.Role.POTENTIAL_VICTIM, age_band="9-17"
+    )
+    (due,) = forwarding.forwarding_evaluate(case=case)
+    forwarding.deadline_notices_send(now=due.due_at + datetime.timedelta(minutes=1))
+    services.referral_respond(actor=None, referral=due.referral, status=Referral.Status.ACCEPTED)
+    forwarding.forwardings_complete()
     services.note_add(actor=actor, case=case, text="Safety planning discussed.")
     task_force = PartnerOrganisation.objects.get(name=demo_data.DEMO_PARTNER_ORGANISATION)
     referral = services.referral_send(
@@ -665,3 +687,102 @@ def test_seeded_events_have_the_keys_the_services_write(seeded):
     assert set(seeded_shapes) == set(service_shapes)
     for kind, shapes in seeded_shapes.items():
         assert shapes == service_shapes[kind], kind
+
+
+# --- The demo operation and the forwarding deadlines (docs/demo-data.md) ------------------------
+
+
+def operation_cases():
+    summaries = {spec["summary"] for spec in demo_data.OPERATION_CASES}
+    return list(Case.objects.filter(summary__in=summaries).order_by("opened_at"))
+
+
+def test_the_demo_operation_is_four_recent_texas_cases_among_those_asked_for(seeded):
+    cases = operation_cases()
+    assert len(cases) == len(demo_data.OPERATION_CASES) == 4
+    assert Case.objects.count() == 40
+    assert {case.region.code for case in cases} == {"US-TX"}
+    assert {case.trafficking_type for case in cases} == {TraffickingType.SEX}
+    assert all(case.status in workflow.OPEN_STATUSES for case in cases)
+    assert all(MIDNIGHT - case.opened_at < datetime.timedelta(days=80) for case in cases)
+    assert {case.assignee.username for case in cases} == {"advocate"}
+
+
+def test_the_operation_writes_one_phone_differently_in_three_cases(seeded):
+    cases = operation_cases()
+    phones = Identifier.objects.filter(case__in=cases, kind="phone")
+    assert phones.count() == 3
+    assert len(set(phones.values_list("value", flat=True))) == 3
+    assert len(set(phones.values_list("value_hash", flat=True))) == 1
+
+
+def test_the_operation_has_a_recruiter_a_driver_a_motel_and_a_minor(seeded):
+    parties = Party.objects.filter(case__in=operation_cases())
+    roles = set(parties.values_list("role", flat=True))
+    assert {"recruiter", "transporter", "exploiter", "potential_victim"} <= roles
+    assert parties.filter(is_minor=True, role="potential_victim").count() == 1
+    assert Venue.objects.filter(case__in=operation_cases()).count() == 3
+
+
+def test_the_operation_waits_in_the_link_suggestions_for_a_supervisor(seeded):
+    ids = {case.pk for case in operation_cases()}
+    suggestions = LinkSuggestion.objects.all()
+    assert suggestions.exists()
+    assert set(suggestions.values_list("state", flat=True)) == {"open"}
+    pairs = {(a, b) for a, b in suggestions.values_list("case_a", "case_b")}
+    # Every operation case is linked to another; nothing else is matched by the seed.
+    assert {case for pair in pairs for case in pair} == ids
+    kinds = set(suggestions.values_list("kind", flat=True))
+    assert {"identifier", "party_name", "venue_name"} <= kinds
+
+
+def test_the_operations_payment_account_carries_transaction_clues(seeded):
+    clues = TransactionClue.objects.filter(identifier__case__in=operation_cases())
+    assert clues.count() == len(demo_data.OPERATION_TRANSACTIONS)
+    assert {clue.identifier.kind for clue in clues} == {"payment_account"}
+    assert all(clue.amount > 0 and clue.currency == "USD" for clue in clues)
+
+
+def test_the_minors_case_waits_on_an_overdue_referral_to_texas_law_enforcement(seeded):
+    minors_case = operation_cases()[-1]
+    (row,) = Forwarding.objects.filter(case=minors_case)
+    assert row.completed_at is None and row.due_at < MIDNIGHT
+    assert row.referral.organisation.name == "Texas Anti-Trafficking Unit (demo)"
+    assert row.referral.due_at == row.due_at and row.referral.responded_at is None
+    assert row.overdue_notified_at is not None
+
+
+def test_forwardings_follow_the_rules_and_are_answered_on_time_late_or_not_yet(db):
+    seed_demo("--cases=400", "--calls=400")
+    rows = list(Forwarding.objects.select_related("case", "rule", "referral"))
+    assert len(rows) >= 10
+    for row in rows:
+        # What cases/forwarding.py would have decided for the case.
+        assert forwarding.rule_matches(row.rule, forwarding.case_facts(row.case))
+        assert row.due_at == row.matched_at + datetime.timedelta(hours=row.rule.due_within_hours)
+        assert row.case.opened_at <= row.matched_at <= (row.case.closed_at or MIDNIGHT)
+        assert row.referral.sent_at == row.matched_at and row.referral.sent_by is None
+        assert row.completed_at == row.referral.responded_at
+    on_time = [row for row in rows if row.completed_at and row.completed_at <= row.due_at]
+    late = [row for row in rows if row.completed_at and row.completed_at > row.due_at]
+    waiting = [row for row in rows if row.completed_at is None]
+    assert on_time and late and waiting
+    # The sweep, run now, finds every rule applied already: nothing new, nothing doubled.
+    for case in Case.objects.filter(forwardings__isnull=False, status__in=workflow.OPEN_STATUSES):
+        assert forwarding.forwarding_evaluate(case=case, now=MIDNIGHT) == []
+
+
+def test_the_statistics_chart_forwardings_after_the_rollup(db):
+    from reports import charts, rollups
+    from reports.models import Rollup
+
+    seed_demo("--cases=400", "--calls=400")
+    rollups.rollup_pending()
+    assert Rollup.objects.filter(metric="forwardings").exists()
+    chart = charts.forwarding_on_time(
+        charts.Filters(date_from=datetime.date(2023, 3, 1), date_to=datetime.date(2026, 3, 1)),
+        today=datetime.date(2026, 3, 1),
+    )
+    due = sum(row[1] for row in chart["rows"])
+    on_time = sum(row[2] for row in chart["rows"])
+    assert due > 0 and 0 < on_time < due

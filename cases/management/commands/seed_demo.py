@@ -33,8 +33,9 @@ def _day(value):
 class Command(BaseCommand):
     help = (
         "Load three years of synthetic calls, tips and cases (the same for the same --seed and "
-        "--today) and create the demo accounts. Refuses a database that already has calls or "
-        "cases unless --if-empty is given."
+        "--today), with forwarding deadlines and, from 20 cases, a demo operation whose link "
+        "suggestions wait for a supervisor (docs/demo-data.md); create the demo accounts. "
+        "Refuses a database that already has calls or cases unless --if-empty is given."
     )
 
     def add_arguments(self, parser):
