@@ -1,6 +1,8 @@
 """The one shared fixture set: an advocate, a supervisor, a partner, an admin and an outsider,
 their team and organisation, and reference data that survives transactional tests."""
 
+import importlib
+
 import pytest
 from django.db import connection
 
@@ -38,13 +40,21 @@ def _static_files_without_a_manifest(settings):
 
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
-    """Transactional tests flush every table, reference data included; put it back."""
+    """Transactional tests flush every table, reference data and forwarding rules included;
+    put them back."""
     marker = request.node.get_closest_marker("django_db")
     by_marker = marker is not None and marker.kwargs.get("transaction", False)
     if by_marker or {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
         if not Region.objects.exists():
             reference_data.load_all(Region, Industry, Code)
+        from cases.models import ForwardingRule
+
+        if not ForwardingRule.objects.exists():
+            # The rules a fresh database has (seeded by a migration), as for reference data.
+            seeded = importlib.import_module("cases.migrations.0007_forwarding_rules_seed")
+            for rule in seeded.RULES:
+                ForwardingRule.objects.get_or_create(name=rule["name"], defaults=rule)
 
 
 @pytest.fixture

@@ -3,25 +3,16 @@ of the demo operation to a confirmed cluster, its network picture, and the refer
 deadline that the forwarding rule for minors made, in Chromium under the strict CSP. Saves
 docs/screenshots/demo-{links,network,deadlines}.png (docs/demo-data.md)."""
 
-import importlib
 import io
 
 import pytest
 from django.core.management import call_command
 
 from cases import demo_data
-from cases.models import Case, Forwarding, ForwardingRule, LinkSuggestion
+from cases.models import Case, Forwarding, LinkSuggestion
 from hotline.models import User
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def forwarding_rules_as_migrated():
-    """A transactional test before this one flushed the rules the migration seeds; put the
-    production rules back (their values, from the migration itself)."""
-    migration = importlib.import_module("cases.migrations.0007_forwarding_rules_seed")
-    for rule in migration.RULES:
-        ForwardingRule.objects.get_or_create(name=rule["name"], defaults=rule)
 
 
 def seed_demo():
@@ -37,7 +28,6 @@ def seed_demo():
 
 
 def test_a_supervisor_walks_the_demo_operation_from_suggestion_to_deadline(browser_for, screenshot):
-    forwarding_rules_as_migrated()
     seed_demo()
     summaries = [spec["summary"] for spec in demo_data.OPERATION_CASES]
     first, *_middle, minors = Case.objects.filter(summary__in=summaries).order_by("opened_at")
