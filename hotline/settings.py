@@ -340,6 +340,8 @@ REST_FRAMEWORK = {
         "user": _api_rate("HOTLINE_API_RATE_USER", "1200/minute"),
         "anon": _api_rate("HOTLINE_API_RATE_ANON", "120/minute"),
         "public_tips": _api_rate("HOTLINE_API_RATE_PUBLIC_TIPS", "10/minute"),
+        # Refused tokens per address (hotline.api.throttles.FailedTokenLimit).
+        "bad_tokens": _api_rate("HOTLINE_API_RATE_BAD_TOKENS", "30/minute"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

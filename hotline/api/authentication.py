@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from hotline.api.throttles import FailedTokenLimit
 from hotline.models import ApiToken, PartnerOrganisation, Role, User
 from hotline.models.api import token_digest
 
@@ -122,6 +123,16 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
+        limit = FailedTokenLimit(request)
+        if limit.exceeded():
+            raise exceptions.Throttled(wait=limit.wait)
+        try:
+            return self.authenticate_header_value(header)
+        except exceptions.AuthenticationFailed:
+            limit.count_failure()
+            raise
+
+    def authenticate_header_value(self, header):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
                 _("Send the token as: Authorization: Bearer <token>.")

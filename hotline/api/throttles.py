@@ -9,7 +9,8 @@ across a window's edge, which is fine for abuse control.
 
 Rates are REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], read at each request so that tests and
 settings changes take effect: "user" (per token or session), "anon" (per address, for the
-anonymous endpoints) and "public_tips" (per address, for POST /api/v1/public/tips/).
+anonymous endpoints), "public_tips" (per address, for POST /api/v1/public/tips/) and
+"bad_tokens" (per address, for tokens refused: FailedTokenLimit).
 """
 
 import datetime
@@ -70,6 +71,44 @@ def count_request(bucket, window_end):
         except redis.RedisError:
             log.warning("Redis unreachable for rate limits; counting in the database")
     return _count_in_database(bucket, datetime.datetime.fromtimestamp(window_end, tz=datetime.UTC))
+
+
+def requests_counted(bucket):
+    """How many requests `bucket` holds now, without adding one."""
+    client = _redis()
+    if client is not None:
+        try:
+            return int(client.get(f"hotline:throttle:{bucket}") or 0)
+        except redis.RedisError:
+            log.warning("Redis unreachable for rate limits; counting in the database")
+    return ApiRateCounter.objects.filter(bucket=bucket).values_list("count", flat=True).first() or 0
+
+
+class FailedTokenLimit:
+    """Wrong, revoked or expired tokens, counted per address at the "bad_tokens" rate: past
+    it, the address gets 429 before its next token is even looked up. Authentication fails
+    before the throttles run, so the per-address limit never sees these requests."""
+
+    scope = "bad_tokens"
+
+    def __init__(self, request):
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        self.limit = None
+        if rate is None:
+            return
+        self.limit, duration = parse_rate(rate)
+        now = time.time()
+        window_start = int(now // duration) * duration
+        self.window_end = window_start + duration
+        self.wait = max(1, int(self.window_end - now + 0.999))
+        self.bucket = f"{self.scope}:ip:{client_ip(request._request)}:{window_start}"
+
+    def exceeded(self):
+        return self.limit is not None and requests_counted(self.bucket) >= self.limit
+
+    def count_failure(self):
+        if self.limit is not None:
+            count_request(self.bucket, self.window_end)
 
 
 def parse_rate(rate):

@@ -98,3 +98,23 @@ def test_an_unreachable_redis_falls_back_to_the_database(rates, settings, partne
     rates(user="2/minute")
     client = _bearer(token_for(partner))
     assert [client.get("/api/v1/industries/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_an_address_that_keeps_sending_wrong_tokens_is_stopped_before_the_lookup(
+    rates, partner, django_assert_num_queries
+):
+    rates(bad_tokens="3/minute")
+    guesser = APIClient(REMOTE_ADDR="203.0.113.9")
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert [guesser.get("/api/v1/industries/").status_code for _ in range(3)] == [401] * 3
+
+    guesser.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(partner)}")
+    with django_assert_num_queries(1):  # the counter, and no token lookup
+        stopped = guesser.get("/api/v1/industries/")
+    assert stopped.status_code == 429
+    assert 1 <= int(stopped["Retry-After"]) <= 60
+    assert stopped.json()["error"]["code"] == "throttled"
+
+    elsewhere = APIClient(REMOTE_ADDR="203.0.113.10")
+    elsewhere.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(partner)}")
+    assert elsewhere.get("/api/v1/industries/").status_code == 200
