@@ -343,7 +343,7 @@ REST_FRAMEWORK = {
         # Refused tokens per address (hotline.api.throttles.FailedTokenLimit).
         "bad_tokens": _api_rate("HOTLINE_API_RATE_BAD_TOKENS", "30/minute"),
     },
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["hotline.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hotline.api.errors.exception_handler",
