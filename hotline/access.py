@@ -107,6 +107,18 @@ def may(user, permission):
 
 # --- Which rows -------------------------------------------------------------------------------
 
+
+def rule_key(user):
+    """Everything about `user` that the rules below read: users with the same key are
+    given the same conditions (hotline.db.CompiledLookups keeps statements by it)."""
+    return (
+        role_of(user),
+        user.pk,
+        getattr(user, "team_id", None),
+        getattr(user, "organisation_id", None),
+    )
+
+
 _NOTHING = Q(pk__in=[])
 
 

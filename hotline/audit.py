@@ -15,6 +15,7 @@ from django.db import connections, router
 from django.dispatch import receiver
 from django.utils import timezone
 
+from hotline.db import execute_prepared
 from hotline.models import AuditAction, AuditEntry, User
 
 _current_request = contextvars.ContextVar("hotline_current_request", default=None)
@@ -124,7 +125,7 @@ def _append(**values):
         for field in fields
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_prepared(connection, cursor, "hotline_audit_append", sql, params)
         if connection.features.can_return_columns_from_insert:
             pk = cursor.fetchone()[0]
         else:

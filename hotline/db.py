@@ -1,10 +1,12 @@
 """Small helpers for declaring database constraints the same way in every model, and for
 saving a model with the database checking them (save_validated)."""
 
+import contextlib
+import hashlib
 import re
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, router, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, EmptyResultSet, ValidationError
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, router, transaction
 from django.db.models.constants import LOOKUP_SEP
 
 
@@ -172,3 +174,193 @@ def save_validated(instance, *, exclude=(), validate_unique=True, **save_kwargs)
     same errors, a handful of queries fewer."""
     validate_fields(instance, exclude=exclude, validate_unique=validate_unique)
     return save_checked(instance, **save_kwargs)
+
+
+# --- Prepared statements for the hottest hand-written queries ------------------------------
+#
+# PostgreSQL plans every statement it is sent; for the few statements every API request runs
+# (the token lookup, the audit row, a page's code lists) planning cost the server several
+# times what running them did. execute_prepared() PREPAREs such a statement once per database
+# connection and EXECUTEs it after that, so it is planned once per connection. A prepared
+# statement belongs to the session and survives a rolled-back transaction; a new connection
+# (Django reconnects after CONN_MAX_AGE or an error) starts with none, and so prepares again.
+# Not for a pooler in transaction mode (PgBouncer), where the next statement may run in
+# another session: the deployment connects directly (docs/operations.md).
+
+_PLACEHOLDER = re.compile(r"%s")
+
+
+def _numbered(sql):
+    if "%%" in sql or "%(" in sql:
+        raise ValueError("execute_prepared takes SQL with plain %s placeholders only")
+    counter = iter(range(1, sql.count("%s") + 1))
+    return _PLACEHOLDER.sub(lambda _match: f"${next(counter)}", sql)
+
+
+# Statements prepared per connection by prepared_statements(), at most: each holds a plan in
+# the server process, and the filters a list accepts combine into many distinct statements.
+MAX_PREPARED = 200
+
+
+def _prepared_names(connection):
+    """The statements prepared on `connection`'s current session."""
+    raw = connection.connection
+    state = connection.__dict__.get("_hotline_prepared")
+    if state is None or state[0] is not raw:
+        state = connection.__dict__["_hotline_prepared"] = (raw, set())
+    return state[1]
+
+
+def deallocate_prepared(using=DEFAULT_DB_ALIAS):
+    """Drop every statement prepared on the connection's session (the per-connection limit
+    starts again)."""
+    connection = connections[using]
+    if connection.vendor == "postgresql" and connection.connection is not None:
+        with connection.connection.cursor() as raw_cursor:
+            raw_cursor.execute("DEALLOCATE ALL")
+    connection.__dict__.pop("_hotline_prepared", None)
+    connection.__dict__.pop("_hotline_unprepared", None)
+
+
+def _execute_sql(name, params):
+    if not params:
+        return f"EXECUTE {name}"
+    return f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
+
+
+def execute_prepared(connection, cursor, name, sql, params):
+    """cursor.execute(sql, params), through a statement prepared once per connection on
+    PostgreSQL (`name` must be unique per `sql`); a plain execute elsewhere."""
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return
+    prepared = _prepared_names(connection)
+    if name not in prepared:
+        cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+        prepared.add(name)
+    cursor.execute(_execute_sql(name, params), params)
+
+
+# What the ORM sends that PREPARE takes (not BEGIN, SAVEPOINT, SET, ...).
+PREPARABLE = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+
+def _prepare(connection, raw_cursor, name, sql):
+    """PREPARE `sql` as `name`; False when PostgreSQL refuses it (a parameter whose type the
+    statement does not tell). Inside a transaction the attempt is fenced by a savepoint, so
+    that a refusal does not abort the transaction. Through the raw cursor: these statements
+    are not the application's queries (and query counts do not see them)."""
+    fenced = not connection.get_autocommit()
+    try:
+        if fenced:
+            raw_cursor.execute("SAVEPOINT hotline_prepare")
+        raw_cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+    except connection.Database.Error:
+        if fenced:
+            raw_cursor.execute("ROLLBACK TO SAVEPOINT hotline_prepare")
+        return False
+    if fenced:
+        raw_cursor.execute("RELEASE SAVEPOINT hotline_prepare")
+    return True
+
+
+@contextlib.contextmanager
+def prepared_statements(using=DEFAULT_DB_ALIAS):
+    """Inside the block, every single statement the ORM sends through `using` runs as a
+    statement prepared once per connection (named by its SQL), on PostgreSQL: for the few
+    hot paths whose statements repeat with new values (a case, the case queue, logging a
+    call). A statement PostgreSQL will not prepare runs as it is."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+
+    def through_prepared(execute, sql, params, many, context):
+        if many or "%%" in sql or "%(" in sql or not sql.startswith(PREPARABLE):
+            return execute(sql, params, many, context)
+        prepared = _prepared_names(connection)
+        name = "hotline_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
+        if name not in prepared:
+            refused = connection.__dict__.setdefault("_hotline_unprepared", set())
+            if name in refused or len(prepared) >= MAX_PREPARED:
+                return execute(sql, params, many, context)
+            if not _prepare(connection, context["cursor"].cursor, name, sql):
+                if len(refused) < MAX_PREPARED:
+                    refused.add(name)
+                return execute(sql, params, many, context)
+            prepared.add(name)
+        return execute(_execute_sql(name, params), params, many, context)
+
+    with connection.execute_wrapper(through_prepared):
+        yield
+
+
+# --- One row by a unique value, from SQL compiled once per shape ---------------------------
+#
+# Reading one record through the API built the scoped queryset (the access rule, the joins,
+# the lookup) and compiled it on every request: more of the request's time than running the
+# query. For a given shape (the viewset, the rule's values, the lookup field) only the looked
+# up value changes, so the compiled statement is kept and run again with that one parameter
+# changed, through the ORM's own compiler (the same columns, converters and instances).
+
+
+class _CompiledLookup:
+    """A compiler whose statement was compiled with a sentinel value, and where the
+    sentinel sits among its parameters."""
+
+    def __init__(self, queryset, sentinel):
+        self.queryset = queryset
+        self.compiler = queryset.query.clone().get_compiler(using=queryset.db)
+        try:
+            self.sql, params = self.compiler.as_sql()
+        except EmptyResultSet:  # a rule that admits nothing: no statement to keep
+            self.position = None
+            return
+        self.params = list(params)
+        positions = [
+            index
+            for index, param in enumerate(self.params)
+            if type(param) is type(sentinel) and param == sentinel
+        ]
+        self.position = positions[0] if len(positions) == 1 else None
+
+    def rows(self, value):
+        params = list(self.params)
+        params[self.position] = value
+        compiler = self.compiler
+        # The ORM's iteration (ModelIterable) runs this compiler's statement: as_sql() gives
+        # the statement compiled once, with this request's value.
+        compiler.as_sql = lambda *args, **kwargs: (self.sql, params)
+        queryset = self.queryset._chain()
+        queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        return list(queryset)
+
+
+class CompiledLookups:
+    """The row whose unique field equals a value, from `build(value)` (a queryset of at most
+    one row) compiled once per `key`: `key` must name everything besides the value that
+    shapes the statement. A queryset whose compiled parameters do not hold the value as it
+    was given (the field converts it) is run through the ORM every time."""
+
+    SENTINELS = {str: "\x00hotline-lookup\x00", int: -7_919_271_931}
+
+    def __init__(self, maxsize=1024):
+        self.maxsize = maxsize
+        self._compiled = {}
+
+    def get(self, key, model, build, value):
+        """The rows (at most one) of `build(value)`, a queryset of `model`."""
+        sentinel = self.SENTINELS.get(type(value))
+        if sentinel is None:
+            return list(build(value))
+        # Connections are per thread, and so is each compiled statement.
+        key = (key, type(value), connections[router.db_for_read(model)])
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = _CompiledLookup(build(sentinel), sentinel)
+            if len(self._compiled) >= self.maxsize:
+                self._compiled.clear()
+            self._compiled[key] = compiled
+        if compiled.position is None:
+            return list(build(value))
+        return compiled.rows(value)

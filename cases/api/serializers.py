@@ -2,6 +2,8 @@
 passes `identities_shared` (the cases whose referral to them shares identities) in the
 context, and anything that could name a victim is blanked and listed in `redacted`."""
 
+import functools
+
 from django.conf import settings
 from django.db import connections, router
 from django.utils import timezone
@@ -13,6 +15,7 @@ from rest_framework.settings import api_settings
 from cases.models import Case, CaseEvent, Identifier, Outcome, Party, Referral, Venue
 from hotline import access
 from hotline.api.serializers import CodeField, ModelSerializer
+from hotline.db import execute_prepared
 from hotline.models import Code, Industry, PartnerOrganisation, Region, Role, Tip, User
 
 
@@ -233,7 +236,25 @@ def case_codes(case_ids):
     if not case_ids:
         return {}
     connection = connections[router.db_for_read(Case)]
-    qn = connection.ops.quote_name
+    # On PostgreSQL the ids go in one array parameter, so that one statement, prepared once
+    # per connection, serves a page of any length.
+    by_array = connection.vendor == "postgresql"
+    sql = _case_codes_sql(connection, 1 if by_array else len(case_ids), by_array)
+    params = [list(case_ids)] * 2 if by_array else [*case_ids, *case_ids]
+    found = {}
+    with connection.cursor() as cursor:
+        if by_array:
+            execute_prepared(connection, cursor, "cases_case_codes", sql, params)
+        else:
+            cursor.execute(sql, params)
+        for which, case_id, *_order, value in cursor.fetchall():
+            found.setdefault(case_id, ([], []))[which].append(value)
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _case_codes_sql_for(vendor, quote_name, count, by_array):
+    qn = quote_name
     code = Code._meta
     # Code's Meta.ordering (list, position, label), as columns 3... of the union.
     order = [(name.lstrip("-"), name.startswith("-")) for name in code.ordering]
@@ -243,24 +264,23 @@ def case_codes(case_ids):
         through = Case._meta.get_field(field).remote_field.through._meta
         case_column = through.get_field("case").column
         code_column = through.get_field("code").column
+        among = "= ANY(%s)" if by_array else f"IN ({', '.join(['%s'] * count)})"
         parts.append(
             f"SELECT {which} AS which, t.{qn(case_column)} AS case_id, {columns}, "
             f"c.{qn(code.get_field('code').column)} "
             f"FROM {qn(through.db_table)} t INNER JOIN {qn(code.db_table)} c "
             f"ON c.{qn(code.pk.column)} = t.{qn(code_column)} "
-            f"WHERE t.{qn(case_column)} IN ({', '.join(['%s'] * len(case_ids))})"
+            f"WHERE t.{qn(case_column)} {among}"
         )
     ordering = ", ".join(
         f"{position} DESC" if descending else str(position)
         for position, (_, descending) in enumerate(order, start=3)
     )
-    sql = " UNION ALL ".join(parts) + f" ORDER BY 1, 2, {ordering}"
-    found = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*case_ids, *case_ids])
-        for which, case_id, *_order, value in cursor.fetchall():
-            found.setdefault(case_id, ([], []))[which].append(value)
-    return found
+    return " UNION ALL ".join(parts) + f" ORDER BY 1, 2, {ordering}"
+
+
+def _case_codes_sql(connection, count, by_array):
+    return _case_codes_sql_for(connection.vendor, connection.ops.quote_name, count, by_array)
 
 
 class CaseCreateSerializer(CaseSerializer):

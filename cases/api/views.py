@@ -107,6 +107,7 @@ class CaseViewSet(CreateMixin, UpdateMixin, ScopedViewSet):
     pagination_class = Cursor
     lookup_field = "reference"
     lookup_value_regex = REFERENCE_REGEX
+    compiled_lookup = True
     ordering_fields = ["opened_at", "updated_at", "priority", "reference"]
     ordering = ["-opened_at"]
 

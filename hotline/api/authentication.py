@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from hotline.api.throttles import FailedTokenLimit
+from hotline.db import execute_prepared
 from hotline.models import ApiToken, PartnerOrganisation, Role, User
 from hotline.models.api import token_digest
 
@@ -76,7 +77,9 @@ class _TokenLookup:
 
     def __call__(self, connection, digest):
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, [*self.fixed_params, digest])
+            execute_prepared(
+                connection, cursor, "hotline_token_record", self.sql, [*self.fixed_params, digest]
+            )
             row = cursor.fetchone()
         if row is None:
             return None

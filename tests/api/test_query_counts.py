@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from cases import services as case_services
 from hotline.models import PartnerOrganisation, Tip
 from tests.factories import CallFactory, CaseFactory, PartyFactory, TipFactory
+from tests.sql_helpers import statement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,9 @@ def _queries(client, path, page_size):
         response = client.get(path, {"page_size": page_size})
     assert response.status_code == 200, response.content
     assert len(response.json()["results"]) >= min(page_size, 2)
-    return len(queries)
+    # Not the rate limit's: it counts in the database here (in Redis in production), and a
+    # new minute's window costs it one more statement, whenever the clock turns.
+    return sum("hotline_apiratecounter" not in query["sql"] for query in queries)
 
 
 CASES = [("supervisor", path) for path in LISTS] + [
@@ -80,29 +83,28 @@ CASES = [("supervisor", path) for path in LISTS] + [
 
 
 # What each list costs, in queries, on every database: the token with its account and role
-# (1), the rate limit (2 here, where it counts in the database; none in production, where it
-# counts in Redis), the rows, what a page needs besides (the case codes in one query; for a
+# (1), the rows, what a page needs besides (the case codes in one query; for a
 # partner, which cases share identities), the audit row. Lower them when a query goes; raising
 # one needs a reason in the commit.
 COSTS = {
-    ("supervisor", "/api/v1/calls/"): 5,
-    ("supervisor", "/api/v1/tips/"): 6,
-    ("supervisor", "/api/v1/cases/"): 6,
-    ("supervisor", "/api/v1/cases/{case}/parties/"): 7,
-    ("supervisor", "/api/v1/cases/{case}/identifiers/"): 7,
-    ("supervisor", "/api/v1/cases/{case}/venues/"): 7,
-    ("supervisor", "/api/v1/cases/{case}/referrals/"): 7,
-    ("supervisor", "/api/v1/cases/{case}/outcomes/"): 7,
-    ("supervisor", "/api/v1/cases/{case}/events/"): 6,
-    ("supervisor", "/api/v1/industries/"): 5,
-    ("supervisor", "/api/v1/regions/"): 5,
-    ("supervisor", "/api/v1/organisations/"): 5,
-    ("partner", "/api/v1/cases/"): 7,
-    ("partner", "/api/v1/tips/"): 6,
-    ("partner", "/api/v1/cases/{case}/parties/"): 8,
-    ("partner", "/api/v1/cases/{case}/identifiers/"): 8,
-    ("advocate", "/api/v1/calls/"): 5,
-    ("advocate", "/api/v1/cases/"): 6,
+    ("supervisor", "/api/v1/calls/"): 3,
+    ("supervisor", "/api/v1/tips/"): 4,
+    ("supervisor", "/api/v1/cases/"): 4,
+    ("supervisor", "/api/v1/cases/{case}/parties/"): 5,
+    ("supervisor", "/api/v1/cases/{case}/identifiers/"): 5,
+    ("supervisor", "/api/v1/cases/{case}/venues/"): 5,
+    ("supervisor", "/api/v1/cases/{case}/referrals/"): 5,
+    ("supervisor", "/api/v1/cases/{case}/outcomes/"): 5,
+    ("supervisor", "/api/v1/cases/{case}/events/"): 4,
+    ("supervisor", "/api/v1/industries/"): 3,
+    ("supervisor", "/api/v1/regions/"): 3,
+    ("supervisor", "/api/v1/organisations/"): 3,
+    ("partner", "/api/v1/cases/"): 5,
+    ("partner", "/api/v1/tips/"): 4,
+    ("partner", "/api/v1/cases/{case}/parties/"): 6,
+    ("partner", "/api/v1/cases/{case}/identifiers/"): 6,
+    ("advocate", "/api/v1/calls/"): 3,
+    ("advocate", "/api/v1/cases/"): 4,
 }
 
 
@@ -147,8 +149,5 @@ def test_logging_a_call_checks_its_rules_in_the_insert(api, advocate):
     statements = _one(client, "post", "/api/v1/calls/", data=call, format="json")
     # The token with account and role, the call, its audit row; no SELECT per constraint,
     # no reading the new call back.
-    assert [sql.split()[0].upper() for sql in statements] == [
-        "SELECT",
-        "INSERT",
-        "INSERT",
-    ]
+    verbs = [statement_of(sql).split()[0].upper() for sql in statements]
+    assert verbs == ["SELECT", "INSERT", "INSERT"]

@@ -32,6 +32,7 @@ from tests.admin_helpers import (
 from tests.conftest import PASSWORD
 from tests.factories import CaseFactory, TipFactory, region
 from tests.hotline.test_security_headers import _InlineCode
+from tests.sql_helpers import statements
 
 pytestmark = pytest.mark.django_db
 
@@ -1159,4 +1160,4 @@ def test_query_counts_include_the_audit_row(client, advocate, world):
     signed_in(client, advocate)
     with CaptureQueriesContext(connection) as queries:
         client.get(url("case", "changelist"))
-    assert sum("INSERT" in q["sql"] and "hotline_auditentry" in q["sql"] for q in queries) == 1
+    assert sum("INSERT" in sql and "hotline_auditentry" in sql for sql in statements(queries)) == 1
