@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
-from hotline.api.throttles import FailedTokenLimit
+from hotline.api.throttles import FailedTokenLimit, count_token_request
 from hotline.db import execute_prepared
 from hotline.models import ApiToken, PartnerOrganisation, Role, User
 from hotline.models.api import token_digest
@@ -127,7 +127,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         limit = FailedTokenLimit(request)
-        if limit.exceeded():
+        # With Redis, the address's refused tokens are read and this request is counted
+        # against its token's rate in one round trip (before the lookup, by the digest).
+        refused = None
+        if len(header) == 2:
+            refused = count_token_request(request, token_digest(header[1].decode("latin-1")))
+        if limit.exceeded(refused):
             raise exceptions.Throttled(wait=limit.wait)
         try:
             return self.authenticate_header_value(header)

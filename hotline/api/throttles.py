@@ -84,6 +84,48 @@ def requests_counted(bucket):
     return ApiRateCounter.objects.filter(bucket=bucket).values_list("count", flat=True).first() or 0
 
 
+def _window(rate, now):
+    """(limit, window start, window end) of a "120/minute" rate at `now`."""
+    limit, duration = parse_rate(rate)
+    start = int(now // duration) * duration
+    return limit, start, start + duration
+
+
+def token_bucket(digest):
+    """The rate-limit bucket of a token ("user" rate), by its digest: known before the token
+    is looked up, so that a request by token is counted in the same round trip to Redis that
+    checks its address for refused tokens (count_token_request)."""
+    return f"token:{digest[:24]}"
+
+
+def count_token_request(request, digest):
+    """For a request with a bearer token, in one round trip to Redis: the refused tokens its
+    address sent in this window (FailedTokenLimit) and the request counted against its
+    token's "user" rate, which PerClientThrottle then reads instead of counting again. Returns
+    the refused tokens' count, or None without Redis or without that limit (each is then
+    counted on its own)."""
+    client = _redis()
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get("user")
+    if client is None or rate is None:
+        return None
+    now = time.time()
+    guard = FailedTokenLimit(request, now)
+    limit, start, end = _window(rate, now)
+    key = f"hotline:throttle:user:{token_bucket(digest)}:{start}"
+    try:
+        pipe = client.pipeline(transaction=False)
+        if guard.limit is not None:
+            pipe.get(f"hotline:throttle:{guard.bucket}")
+        pipe.incr(key)
+        pipe.expireat(key, int(end) + 1)
+        *refused, counted, _ = pipe.execute()
+    except redis.RedisError:
+        log.warning("Redis unreachable for rate limits; counting in the database")
+        return None
+    request._request.hotline_token_count = (counted, limit, end, now)
+    return int(refused[0] or 0) if refused else None
+
+
 class FailedTokenLimit:
     """Wrong, revoked or expired tokens, counted per address at the "bad_tokens" rate: past
     it, the address gets 429 before its next token is even looked up. Authentication fails
@@ -91,20 +133,21 @@ class FailedTokenLimit:
 
     scope = "bad_tokens"
 
-    def __init__(self, request):
+    def __init__(self, request, now=None):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         self.limit = None
         if rate is None:
             return
-        self.limit, duration = parse_rate(rate)
-        now = time.time()
-        window_start = int(now // duration) * duration
-        self.window_end = window_start + duration
+        now = time.time() if now is None else now
+        self.limit, window_start, self.window_end = _window(rate, now)
         self.wait = max(1, int(self.window_end - now + 0.999))
         self.bucket = f"{self.scope}:ip:{client_ip(request._request)}:{window_start}"
 
-    def exceeded(self):
-        return self.limit is not None and requests_counted(self.bucket) >= self.limit
+    def exceeded(self, counted=None):
+        """Whether the address is over its limit; `counted`: its count, if already read."""
+        if self.limit is None:
+            return False
+        return (requests_counted(self.bucket) if counted is None else counted) >= self.limit
 
     def count_failure(self):
         if self.limit is not None:
@@ -123,26 +166,29 @@ class RateThrottle(BaseThrottle):
     def __init__(self):
         self.wait_seconds = None
 
-    def rate(self):
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        return None if rate is None else parse_rate(rate)
-
     def ident(self, request):
         raise NotImplementedError
 
     def allow_request(self, request, view):
         ident = self.ident(request)  # sets the scope, and so the rate, for some throttles
-        rate = self.rate()
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         if rate is None or ident is None:
             return True
-        limit, duration = rate
-        now = time.time()
-        window_start = int(now // duration) * duration
-        window_end = window_start + duration
-        if count_request(f"{self.scope}:{ident}:{window_start}", window_end) <= limit:
+        counted = self.counted_already(request)
+        if counted is not None:
+            count, limit, window_end, now = counted
+        else:
+            now = time.time()
+            limit, window_start, window_end = _window(rate, now)
+            count = count_request(f"{self.scope}:{ident}:{window_start}", window_end)
+        if count <= limit:
             return True
         self.wait_seconds = max(1, int(window_end - now + 0.999))
         return False
+
+    def counted_already(self, request):
+        """(count, limit, window end, when) of a request that was counted on its way in."""
+        return None
 
     def wait(self):
         return self.wait_seconds
@@ -156,12 +202,17 @@ class PerClientThrottle(RateThrottle):
         auth = getattr(request, "auth", None)
         if auth is not None and hasattr(auth, "prefix"):
             self.scope = "user"
-            return f"token:{auth.pk}"
+            return token_bucket(auth.digest)
         if request.user and request.user.is_authenticated:
             self.scope = "user"
             return f"user:{request.user.pk}"
         self.scope = "anon"
         return f"ip:{client_ip(request._request)}"
+
+    def counted_already(self, request):
+        if self.scope != "user":
+            return None
+        return getattr(request._request, "hotline_token_count", None)
 
 
 class PublicTipThrottle(RateThrottle):

@@ -118,3 +118,52 @@ def test_an_address_that_keeps_sending_wrong_tokens_is_stopped_before_the_lookup
     elsewhere = APIClient(REMOTE_ADDR="203.0.113.10")
     elsewhere.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(partner)}")
     assert elsewhere.get("/api/v1/industries/").status_code == 200
+
+
+@pytest.fixture
+def in_redis(settings):
+    if TEST_REDIS_URL is None:
+        pytest.skip("needs TEST_REDIS_URL=redis://...")
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    settings.HOTLINE_API_THROTTLE_REDIS_URL = TEST_REDIS_URL
+    # The throttle's Redis clients are kept per URL; count the round trips they make.
+    trips = []
+    original = redis.client.Pipeline.execute
+
+    def execute(pipeline, *args, **kwargs):
+        trips.append([command[0][0] for command in pipeline.command_stack])
+        return original(pipeline, *args, **kwargs)
+
+    redis.client.Pipeline.execute = execute
+    yield trips
+    redis.client.Pipeline.execute = original
+
+
+def test_with_redis_a_request_by_token_costs_one_round_trip(in_redis, rates, partner):
+    rates(user="100/minute", bad_tokens="30/minute")
+    client = _bearer(token_for(partner))
+    client.get("/api/v1/industries/")
+    in_redis.clear()
+    assert client.get("/api/v1/industries/").status_code == 200
+    # The address's refused tokens read, and the request counted for its token, together.
+    assert in_redis == [["GET", "INCRBY", "EXPIREAT"]]
+
+
+def test_with_redis_the_token_rate_still_holds(in_redis, rates, partner, advocate):
+    rates(user="2/minute")
+    first, second = _bearer(token_for(partner)), _bearer(token_for(advocate))
+    assert [first.get("/api/v1/industries/").status_code for _ in range(3)] == [200, 200, 429]
+    assert second.get("/api/v1/industries/").status_code == 200
+    assert not ApiRateCounter.objects.exists()
+
+
+def test_with_redis_wrong_tokens_stop_the_address_before_the_lookup(
+    in_redis, rates, partner, django_assert_num_queries
+):
+    rates(bad_tokens="3/minute")
+    guesser = APIClient(REMOTE_ADDR="203.0.113.9")
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert [guesser.get("/api/v1/industries/").status_code for _ in range(3)] == [401] * 3
+    guesser.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(partner)}")
+    with django_assert_num_queries(0):  # the counters are in Redis, and no token lookup
+        assert guesser.get("/api/v1/industries/").status_code == 429
