@@ -7,7 +7,9 @@ import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, EmptyResultSet, ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, router, transaction
+from django.db.models import signals
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.sql import Query
 
 
 def choices_constraint(field, choices, *, allow_blank=False, allow_null=False):
@@ -160,13 +162,78 @@ def save_checked(instance, *, savepoint=True, **save_kwargs):
     savepoint=False and spare the two round trips."""
     try:
         with transaction.atomic(savepoint=savepoint):
-            instance.save(**save_kwargs)
+            if save_kwargs or not _insert_prepared(instance):
+                instance.save(**save_kwargs)
     except IntegrityError as error:
         violation = constraint_violation(type(instance), error)
         if violation is None:
             raise
         raise violation from error
     return instance
+
+
+def _plain_insert(model):
+    """Whether a new `model` row is one INSERT of its fields' values, with nothing else that
+    Model.save() would do: no save() of its own, no parent table, no signal receivers, no
+    value left to the database (a database default, a generated column)."""
+    meta = model._meta
+    return (
+        model.save is models.Model.save
+        and not meta.parents
+        and not signals.pre_save.has_listeners(model)
+        and not signals.post_save.has_listeners(model)
+        and all(
+            field.db_default is models.NOT_PROVIDED and not getattr(field, "generated", False)
+            for field in meta.concrete_fields
+        )
+    )
+
+
+_INSERTS = {}
+
+
+def _insert_prepared(instance):
+    """INSERT a new `instance` as Model.save() would (each field's pre_save() and database
+    value, the primary key read back), by a statement written once per model from its
+    metadata and prepared once per connection (execute_prepared): compiling the ORM's INSERT
+    was most of what saving a call cost. False, having done nothing, when the model or the
+    instance needs more than that (_plain_insert)."""
+    model = type(instance)
+    if not instance._state.adding or instance.pk is not None:
+        return False
+    connection = connections[router.db_for_write(model, instance=instance)]
+    key = (model, connection.vendor)
+    found = _INSERTS.get(key)
+    if found is None:
+        meta = model._meta
+        fields = [field for field in meta.concrete_fields if not field.primary_key]
+        qn = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {qn(meta.db_table)} "
+            f"({', '.join(qn(field.column) for field in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        if connection.features.can_return_columns_from_insert:
+            sql += f" RETURNING {qn(meta.pk.column)}"
+        found = _INSERTS[key] = (_plain_insert(model), sql, fields)
+    plain, sql, fields = found
+    if not plain:
+        return False
+    # What Model.save() checks first: no unsaved object in a relation.
+    instance._prepare_related_fields_for_save(operation_name="save")
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        execute_prepared(connection, cursor, f"hotline_insert_{model._meta.db_table}", sql, params)
+        if connection.features.can_return_columns_from_insert:
+            pk = cursor.fetchone()[0]
+        else:
+            pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+    setattr(instance, model._meta.pk.attname, pk)
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return True
 
 
 def save_validated(instance, *, exclude=(), validate_unique=True, **save_kwargs):
@@ -364,3 +431,79 @@ class CompiledLookups:
         if compiled.position is None:
             return list(build(value))
         return compiled.rows(value)
+
+
+# --- A list's first page, from what was built and compiled once per request shape ----------
+#
+# The first page of a list (the queue a client polls) was built on every request: the access
+# rule, the filters' form and querysets, the ordering, then the statement compiled, together
+# more than half of what the request cost. For requests of the same shape (the resource,
+# the access rule's values, the same query string) all of that comes out the same, so the
+# filtered queryset and the statement its page ran are kept and run again, through the
+# ORM's own compiler (the same columns, converters and rows). Only for query strings whose
+# statement depends on nothing but the string itself (CompiledPages.key says which).
+
+
+class _PageRun:
+    """One request's use of a kept entry: its first compiled query is the page's."""
+
+    def __init__(self, entry):
+        self.entry = entry
+        self.done = False
+
+
+class _PageQuery(Query):
+    """A Query whose first compilation in a request is the kept statement (or, the first
+    time, is kept). Clones keep the class and the request's run (Query.clone copies both)."""
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        run = self.__dict__.get("_hotline_run")
+        if run is None or run.done:
+            return super().get_compiler(using, connection, elide_empty)
+        run.done = True
+        entry = run.entry
+        if entry.compiler is not None:
+            return entry.compiler
+        compiler = super().get_compiler(using, connection, elide_empty)
+        compile_once = compiler.as_sql
+
+        def as_sql(*args, **kwargs):
+            sql, params = compile_once(*args, **kwargs)
+            if not args and not kwargs:
+                kept = (sql, tuple(params))
+                compiler.as_sql = lambda *args, **kwargs: kept
+                entry.compiler = compiler
+            return sql, params
+
+        compiler.as_sql = as_sql
+        return compiler
+
+
+class _PageEntry:
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self.compiler = None
+
+
+class CompiledPages:
+    """Filtered querysets kept per request shape, with the statement of the page each ran."""
+
+    def __init__(self, maxsize=1024):
+        self.maxsize = maxsize
+        self._entries = {}
+
+    def queryset(self, key, model, build):
+        """build() (the filtered rows), or for a `key` seen before, a copy of what it built
+        then, whose page runs the statement compiled then. `key` must name everything that
+        shapes the statement."""
+        key = (key, connections[router.db_for_read(model)])
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = _PageEntry(build())
+            if len(self._entries) >= self.maxsize:
+                self._entries.clear()
+            self._entries[key] = entry
+        queryset = entry.queryset._chain()
+        queryset.query.__class__ = _PageQuery
+        queryset.query._hotline_run = _PageRun(entry)
+        return queryset

@@ -108,6 +108,18 @@ class CaseViewSet(CreateMixin, UpdateMixin, ScopedViewSet):
     lookup_field = "reference"
     lookup_value_regex = REFERENCE_REGEX
     compiled_lookup = True
+    # Not industry or region: their codes are looked up (and refused) in the database.
+    pages_kept_for = frozenset(
+        {
+            *("status", "priority", "trafficking_type", "assignee", "team", "organisation"),
+            *("referral_status", "is_restricted", "q", "ordering", "page_size"),
+            *(
+                f"{field}_{end}"
+                for field in ("opened_at", "updated_at", "closed_at")
+                for end in ("after", "before")
+            ),
+        }
+    )
     ordering_fields = ["opened_at", "updated_at", "priority", "reference"]
     ordering = ["-opened_at"]
 

@@ -25,10 +25,11 @@ from hotline import access
 from hotline.api.idempotency import idempotent
 from hotline.api.permissions import HasRole
 from hotline.audit import audit_list, audit_view
-from hotline.db import CompiledLookups, prepared_statements
+from hotline.db import CompiledLookups, CompiledPages, prepared_statements
 
 SAFE_AND_WRITES = ["get", "post", "put", "patch", "head", "options"]
 _LOOKUPS = CompiledLookups()
+_PAGES = CompiledPages()
 
 
 def row_pk(row):
@@ -48,6 +49,11 @@ class ScopedViewSet(viewsets.GenericViewSet):
     # (hotline.db.CompiledLookups): only for a resource whose refine() reads nothing but the
     # URL's arguments and the user's access rule.
     compiled_lookup = False
+    # The query parameters for which a list's first page is run from what was built for the
+    # same query before (hotline.db.CompiledPages): those whose filters turn the parameter's
+    # text into SQL without reading anything else (not a code looked up in the database, not
+    # the clock, not a cursor). None: every request builds its page.
+    pages_kept_for = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -115,7 +121,15 @@ class ScopedViewSet(viewsets.GenericViewSet):
     # --- reads ------------------------------------------------------------------------------
 
     def list(self, request, *args, **kwargs):
-        queryset = self.list_rows(self.filter_queryset(self.get_queryset()))
+        key = self.page_key()
+        if key is None:
+            queryset = self.list_rows(self.filter_queryset(self.get_queryset()))
+        else:
+            queryset = _PAGES.queryset(
+                key,
+                self.queryset.model,
+                lambda: self.list_rows(self.filter_queryset(self.get_queryset())),
+            )
         with prepared_statements():
             page = self.paginate_queryset(queryset)
             rows = list(page if page is not None else queryset)
@@ -124,6 +138,22 @@ class ScopedViewSet(viewsets.GenericViewSet):
         if page is not None:
             return self.get_paginated_response(serializer.data)
         return Response(serializer.data)
+
+    def page_key(self):
+        """What shapes the first page's statement, when it may be kept (CompiledPages): the
+        resource, the access rule's values and the query string, when every parameter in it
+        is one of `pages_kept_for`; None otherwise (a later page, a filter that looks
+        something up in the database)."""
+        if self.pages_kept_for is None:
+            return None
+        params = self.request.query_params
+        if not params.keys() <= self.pages_kept_for:
+            return None
+        return (
+            type(self),
+            access.rule_key(self.request.user),
+            tuple(sorted((name, tuple(params.getlist(name))) for name in params)),
+        )
 
     def list_rows(self, queryset):
         """The scoped, filtered rows as the list reads them: model instances, or, for a

@@ -4,12 +4,20 @@ statement; a statement PostgreSQL will not prepare still runs, and its refusal d
 the transaction around it."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case
-from hotline.db import MAX_PREPARED, deallocate_prepared, execute_prepared, prepared_statements
-from hotline.models import Call
+from cases.models import Case, CaseEvent
+from hotline.db import (
+    MAX_PREPARED,
+    _insert_prepared,
+    deallocate_prepared,
+    execute_prepared,
+    prepared_statements,
+    save_checked,
+)
+from hotline.models import Call, Region
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +116,40 @@ def test_past_the_limit_statements_run_as_they_are():
     assert executed.count(True) == MAX_PREPARED
     assert executed[-2:] == [False, False]
     deallocate_prepared()
+
+
+def test_a_new_call_inserted_by_the_prepared_statement_reads_back_as_the_orm_saves_it(advocate):
+    region = Region.objects.get(code="US-TX")
+    fields = dict(
+        advocate=advocate,
+        channel="phone",
+        caller_type="anonymous",
+        reason="crisis",
+        region=region,
+        summary="Ünïcode summary",
+    )
+    fast = save_checked(Call(**fields), savepoint=False)
+    slow = Call(**fields)
+    slow.save()
+    assert fast.pk and not fast._state.adding and fast._state.db == "default"
+    stored_fast, stored_slow = Call.objects.get(pk=fast.pk), Call.objects.get(pk=slow.pk)
+    for field in Call._meta.concrete_fields:
+        assert getattr(fast, field.attname) == getattr(stored_fast, field.attname), field.name
+        if field.name not in ("id", "created_at", "updated_at", "started_at"):
+            assert getattr(stored_fast, field.attname) == getattr(stored_slow, field.attname)
+    assert stored_fast.created_at is not None and stored_fast.updated_at is not None
+
+
+def test_a_model_with_a_save_of_its_own_is_saved_by_it(advocate):
+    case = CaseFactory()
+    event = CaseEvent(case=case, kind=CaseEvent._meta.get_field("kind").choices[0][0])
+    assert not _insert_prepared(event)
+    assert event._state.adding and event.pk is None  # nothing was written
+    saved = Call.objects.create(channel="phone", caller_type="anonymous", reason="crisis")
+    assert not _insert_prepared(saved)  # not new
+
+
+def test_a_refused_row_is_still_reported_on_its_field(advocate):
+    with pytest.raises(ValidationError) as refused:
+        save_checked(Call(channel="fax", caller_type="anonymous", reason="crisis"))
+    assert "channel" in refused.value.message_dict
