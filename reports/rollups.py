@@ -78,8 +78,9 @@ MARGINS = {
     Metric.OUTCOMES: (*_CASE_MARGINS, "detail"),
     Metric.FORWARDINGS: (*_CASE_MARGINS, "detail"),
 }
-# Every table derived from the source tables, in the order they are filled.
+# Every table derived from the source tables, in the order they are filled, and what each holds.
 DERIVED = (Rollup, RollupMonth, MarginDay, MarginMonth)
+FILLED = ("day", "month", "margin_day", "margin_month")
 # Metrics whose day is a date (no time zone to cross), the rest are timestamps.
 DATE_METRICS = frozenset({Metric.OUTCOMES})
 _BLANK = Value("", output_field=CharField())
@@ -255,16 +256,14 @@ def source_queries(metric, days=None):
     raise ValueError(f"unknown metric {metric!r}")
 
 
-def _insert(metric, queryset, model=Rollup, table=None, by_day=False):
-    """INSERT INTO the rollup table (or `table`) the rows `queryset` selects, without a trip
-    through Python; `by_day`: in the order of their day."""
+def _insert(metric, queryset, model=Rollup):
+    """INSERT INTO `model`'s table the rows `queryset` selects, without a trip through
+    Python."""
     sql, params = queryset.query.sql_with_params()
     columns = ", ".join(("metric", *COLUMNS, "count"))
-    order = " ORDER BY 2" if by_day else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table or model._meta.db_table} ({columns}) "
-            f"SELECT %s, s.* FROM ({sql}) s{order}",
+            f"INSERT INTO {model._meta.db_table} ({columns}) SELECT %s, s.* FROM ({sql}) s",
             [metric, *params],
         )
         return cursor.rowcount
@@ -379,15 +378,43 @@ def recompute(metric, days):
     days = set(days)
     if not days:
         return 0
-    Rollup.objects.filter(metric=metric, day__in=sorted(days)).delete()
-    rows = sum(_insert(metric, query) for query in source_queries(metric, days))
-    MarginDay.objects.filter(metric=metric, day__in=sorted(days)).delete()
-    _insert_margins(metric, margin_queries(metric, days), MarginDay)
     months = sorted({day.replace(day=1) for day in days})
+    # Every margin the metric has, named: the index on (metric, margin, day) then finds the
+    # days' rows rather than reading all of the metric's.
+    margins = ["", *MARGINS[metric]]
+    Rollup.objects.filter(metric=metric, day__in=sorted(days)).delete()
+    MarginDay.objects.filter(metric=metric, margin__in=margins, day__in=sorted(days)).delete()
     RollupMonth.objects.filter(metric=metric, day__in=months).delete()
+    MarginMonth.objects.filter(metric=metric, margin__in=margins, day__in=months).delete()
+    if connection.vendor == "postgresql":
+        return _recompute_in_sql(metric, days, months)
+    rows = sum(_insert(metric, query) for query in source_queries(metric, days))
+    _insert_margins(metric, margin_queries(metric, days), MarginDay)
     _insert(metric, month_query(metric, months), RollupMonth)
-    MarginMonth.objects.filter(metric=metric, day__in=months).delete()
     _insert_margins(metric, margin_month_queries(metric, months), MarginMonth)
+    return rows
+
+
+TABLES = dict(zip(FILLED, (model._meta.db_table for model in DERIVED), strict=True))
+
+
+def _recompute_in_sql(metric, days, months):
+    """recompute() on PostgreSQL, with the rebuild's statements: the days' rows and their
+    margins in one statement, then the months' rows and margins, summed from all the daily
+    rows of those months, in another."""
+    with connection.cursor() as cursor:
+        daily, params = _written_days(metric, source_queries(metric, days), TABLES["day"])
+        sums, sum_params = _sums(metric, TABLES, day_margins=True, months=False)
+        cursor.execute(f"WITH {daily}, {sums} SELECT count(*) FROM daily", [*params, *sum_params])
+        (rows,) = cursor.fetchone()
+        within = " OR ".join(["(day >= %s AND day < %s)"] * len(months))
+        bounds = [bound for month in months for bound in (month, next_month(month))]
+        sums, sum_params = _sums(metric, TABLES, day_margins=False, months=True)
+        cursor.execute(
+            f"WITH daily AS (SELECT day, {', '.join(MARGINS[metric])}, count "
+            f"FROM {TABLES['day']} WHERE metric = %s AND ({within})), {sums} SELECT 1",
+            [metric, *bounds, *sum_params],
+        )
     return rows
 
 
@@ -420,6 +447,12 @@ def _as_date(value):
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
+# What the sweep reads (a few days' source rows and rollup rows, by index) is in memory: with
+# PostgreSQL's default cost of a random page read (4, a spinning disk's), it plans a scan of the
+# whole parties table to join the victims of a few hundred cases.
+SWEEP_SETTINGS = ("random_page_cost = 1.1",)
+
+
 def _lock_rollups_for_writing():
     """Take the rollup tables before the dirty marks, as rollup_rebuild does: a sweep that had
     claimed marks and then waited for the tables, while the rebuild held the tables and waited
@@ -431,12 +464,20 @@ def _lock_rollups_for_writing():
             cursor.execute(f"LOCK TABLE {tables} IN ROW EXCLUSIVE MODE")
 
 
+def _plan_for_the_sweep():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for setting in SWEEP_SETTINGS:
+                cursor.execute(f"SET LOCAL {setting}")
+
+
 def rollup_pending(batch=BATCH):
     """Recompute every marked day; returns how many marks were taken."""
     taken = 0
     while True:
         with transaction.atomic():
             _lock_rollups_for_writing()
+            _plan_for_the_sweep()
             marks = _claim(batch)
             if not marks:
                 return taken
@@ -480,51 +521,120 @@ NEW = "{}_new"
 
 
 # The rebuild sorts and hashes about as many rows as there are calls: in memory rather than in
-# temporary files (the benchmark gives its plain GROUP BY the same setting).
+# temporary files (the benchmark gives its plain GROUP BY the same settings).
 REBUILD_WORK_MEM = "256MB"
-_MONTH = "(day - (extract(day from day)::int - 1))"
+REBUILD_SETTINGS = (
+    f"work_mem = '{REBUILD_WORK_MEM}'",
+    # The index builds sort as many rows as the tables hold.
+    "maintenance_work_mem = '512MB'",
+    # The victims' SELECT (a subquery per case) is costed high enough for PostgreSQL to compile
+    # the whole statement to machine code, which takes longer than running it.
+    "jit = off",
+)
+# The month's first day; date_trunc on a timestamp without time zone, so TIME_ZONE plays no part.
+_MONTH = "date_trunc('month', day::timestamp)::date"
 
 
 def _blank(column):
     return "NULL" if column.endswith("_id") else "''"
 
 
-def _fill_months(cursor, source, target, margin=False):
-    """The monthly rows from the daily rows of `source` (month_query, or margin_month_queries
-    with `margin`), in SQL, one metric at a time, grouping by the columns it has (the others
-    are blank): fewer and narrower keys to hash."""
-    for metric, columns in MARGINS.items():
-        keys = ", ".join(("margin", *columns) if margin else columns)
-        values = ", ".join(
-            column if column in columns else _blank(column) for column in COLUMNS[1:]
-        )
-        cursor.execute(
-            f"INSERT INTO {target} (metric, {'margin, ' if margin else ''}{', '.join(COLUMNS)}, "
-            f"count) SELECT %s, {'margin, ' if margin else ''}{_MONTH}, {values}, sum(count) "
-            f"FROM {source} WHERE metric = %s GROUP BY {_MONTH}, {keys} ORDER BY {_MONTH}",
-            [metric, metric],
-        )
+def _grouping_mask(keys, kept):
+    """What GROUPING(keys) gives for the grouping set `kept`: a bit per key the set leaves
+    out, the first key's the highest."""
+    return sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key not in kept)
 
 
-def _fill_margins(cursor, source, target):
-    """The daily margins from the daily rows (margin_queries), in SQL: per metric, one pass with
-    GROUPING SETS, the total and one set per column of MARGINS."""
-    dimensions = COLUMNS[1:]
-    for metric, columns in MARGINS.items():
-        kept = " ".join(f"WHEN GROUPING({column}) = 0 THEN '{column}'" for column in columns)
-        selected = ", ".join(
+def _written_days(metric, queries, table):
+    """A CTE `daily`: INSERT INTO `table` the rows `queries` select, in the order of the day,
+    handing on (RETURNING) the day, the metric's columns and the count. (sql, params)"""
+    selects, params = [], []
+    for queryset in queries:
+        sql, query_params = queryset.query.sql_with_params()
+        selects.append(sql)
+        params += query_params
+    names = ", ".join(COLUMNS)
+    return (
+        f"daily AS (INSERT INTO {table} (metric, {names}, count) SELECT %s, * FROM "
+        f"({' UNION ALL '.join(selects)}) s ORDER BY 2 "
+        f"RETURNING day, {', '.join(MARGINS[metric])}, count)",
+        [metric, *params],
+    )
+
+
+def _sums(metric, tables, *, day_margins, months):
+    """CTEs that sum the rows of a CTE `daily` (day, the metric's columns, count) in one pass
+    (GROUPING SETS over the columns the metric has) and write them: with `day_margins`, the
+    daily margins into tables["margin_day"]; with `months`, the monthly rows into
+    tables["month"] and the monthly margins, summed from those (fewer), into
+    tables["margin_month"]. Each table is written in the order of its index. (sql, params)"""
+    columns = MARGINS[metric]
+    names = ", ".join(COLUMNS)
+    listed = ", ".join(columns)
+
+    def values(kept):
+        # A column the metric does not have is blank; one a set leaves out comes back NULL.
+        return ", ".join(
             (column if column.endswith("_id") else f"COALESCE({column}, '')")
-            if column in columns
+            if column in kept
             else _blank(column)
-            for column in dimensions
+            for column in COLUMNS[1:]
         )
-        sets = ", ".join(["(day)", *(f"(day, {column})" for column in columns)])
-        cursor.execute(
-            f"INSERT INTO {target} (metric, margin, {', '.join(COLUMNS)}, count) "
-            f"SELECT %s, CASE {kept} ELSE '' END, day, {selected}, sum(count) FROM {source} "
-            f"WHERE metric = %s GROUP BY GROUPING SETS ({sets}) ORDER BY day",
-            [metric, metric],
+
+    def sets(grouped):
+        return ", ".join(f"({', '.join(kept)})" for kept in grouped)
+
+    periods = (("month",) if months else ()) + (("day",) if day_margins else ())
+    keys = (*periods, *columns)
+    full = ("month", *columns)
+    day_sets = [("day",), *(("day", column) for column in columns)]
+    full_mask = _grouping_mask(keys, full)
+    grouped = ([full] if months else []) + (day_sets if day_margins else [])
+    ctes = [
+        f"sums AS MATERIALIZED (SELECT GROUPING({', '.join(keys)}) AS g, {', '.join(keys)}, "
+        f"sum(count) AS count FROM (SELECT *, {_MONTH} AS month FROM daily) d "
+        f"GROUP BY GROUPING SETS ({sets(grouped)}))"
+    ]
+    params = []
+    if months:
+        month_margin = " ".join(
+            f"WHEN {_grouping_mask(columns, (column,))} THEN '{column}'" for column in columns
         )
+        ctes += [
+            f"months AS (INSERT INTO {tables['month']} (metric, {names}, count) "
+            f"SELECT %s, month, {values(columns)}, count FROM sums WHERE g = {full_mask} "
+            "ORDER BY 2)",
+            f"margin_months AS (INSERT INTO {tables['margin_month']} (metric, margin, {names}, "
+            f"count) SELECT %s, CASE GROUPING({listed}) {month_margin} ELSE '' END, month, "
+            f"{values(columns)}, sum(count) FROM sums WHERE g = {full_mask} "
+            f"GROUP BY GROUPING SETS ({sets([('month',), *(('month', c) for c in columns)])}) "
+            "ORDER BY 2, 3)",
+        ]
+        params += [metric, metric]
+    if day_margins:
+        day_margin = " ".join(
+            f"WHEN {_grouping_mask(keys, ('day', column))} THEN '{column}'" for column in columns
+        )
+        day_masks = ", ".join(str(_grouping_mask(keys, kept)) for kept in day_sets)
+        ctes.append(
+            f"margin_days AS (INSERT INTO {tables['margin_day']} (metric, margin, {names}, count) "
+            f"SELECT %s, CASE g {day_margin} ELSE '' END, day, {values(columns)}, count "
+            f"FROM sums WHERE g IN ({day_masks}) ORDER BY 2, 3)"
+        )
+        params.append(metric)
+    return ", ".join(ctes), params
+
+
+def _fill(cursor, metric, queries, tables):
+    """Fill the new tables (`tables`: {FILLED: the table's name}) with `metric`'s rows in one
+    statement: the daily rows from the source tables (the sweep's SELECTs), handed on to
+    `_sums` for the monthly rows and the margins. The source tables are read once and no new
+    table is read back; each table is written in the order of its index, so the index builds
+    find their input sorted. Returns the number of daily rows."""
+    daily, params = _written_days(metric, queries, tables["day"])
+    sums, sum_params = _sums(metric, tables, day_margins=True, months=True)
+    cursor.execute(f"WITH {daily}, {sums} SELECT count(*) FROM daily", [*params, *sum_params])
+    return cursor.fetchone()[0]
 
 
 def _rebuild_by_swap():
@@ -537,31 +647,32 @@ def _rebuild_by_swap():
     wait). Everything is one transaction: if anything fails, the old tables stay as they were.
     """
     tables = [model._meta.db_table for model in DERIVED]
-    daily, monthly, margin_day, margin_month = (NEW.format(table) for table in tables)
     with connection.cursor() as cursor:
         # Incremental runs wait while this replaces everything; readers do not. The tables
         # come before the marks here and in rollup_pending (one lock order).
         cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
-        cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
+        for setting in REBUILD_SETTINGS:
+            cursor.execute(f"SET LOCAL {setting}")
         # Every mark committed so far is covered by what follows; later ones stay for the sweep.
         DirtyDay.objects.all().delete()
         for table in tables:
-            cursor.execute(f"DROP TABLE IF EXISTS {NEW.format(table)}")
+            new = NEW.format(table)
+            cursor.execute(f"DROP TABLE IF EXISTS {new}")
             cursor.execute(
-                f"CREATE TABLE {NEW.format(table)} (LIKE {table} INCLUDING DEFAULTS "
+                f"CREATE TABLE {new} (LIKE {table} INCLUDING DEFAULTS "
                 "INCLUDING CONSTRAINTS INCLUDING IDENTITY)"
             )
+            # Ids handed out a thousand at a time while filling (one sequence update per
+            # thousand rows, not per row); back to one at a time before the swap.
+            cursor.execute(f"ALTER TABLE {new} ALTER COLUMN id SET CACHE 1000")
+        filled = dict(zip(FILLED, map(NEW.format, tables), strict=True))
         rows = 0
-        for metric in Metric.values:
-            for query in source_queries(metric):
-                # In the order of the day: a day's or a month's rows sit together on disk,
-                # so the sweep and the readers fetch a few pages rather than one per row.
-                rows += _insert(metric, query, table=daily, by_day=True)
-        _fill_months(cursor, daily, monthly)
-        _fill_margins(cursor, daily, margin_day)
-        _fill_months(cursor, margin_day, margin_month, margin=True)
+        # In the order of the metric, like the indexes.
+        for metric in sorted(Metric.values):
+            rows += _fill(cursor, metric, source_queries(metric), filled)
         for model, table in zip(DERIVED, tables, strict=True):
             new = NEW.format(table)
+            cursor.execute(f"ALTER TABLE {new} ALTER COLUMN id SET CACHE 1")
             cursor.execute(f"ALTER TABLE {new} ADD CONSTRAINT {new}_pkey PRIMARY KEY (id)")
             for index in model._meta.indexes:
                 columns = ", ".join(model._meta.get_field(name).column for name in index.fields)
