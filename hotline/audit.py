@@ -15,7 +15,7 @@ from django.db import connections, router
 from django.dispatch import receiver
 from django.utils import timezone
 
-from hotline.db import execute_prepared
+from hotline.db import execute_prepared, insert_statement
 from hotline.models import AuditAction, AuditEntry, User
 
 _current_request = contextvars.ContextVar("hotline_current_request", default=None)
@@ -116,7 +116,7 @@ def _append(**values):
     entry. (AuditEntry sends no signals anyone listens to, and its save() only refuses
     changes, which an INSERT is not.)"""
     connection = connections[router.db_for_write(AuditEntry)]
-    sql, fields = _insert_sql(connection)
+    sql, fields = insert_statement(AuditEntry, connection)
     user = values.pop("user")
     params = [
         field.get_db_prep_save(user.pk if user is not None else None, connection)
@@ -134,28 +134,6 @@ def _append(**values):
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry
-
-
-_INSERT_SQL = {}
-
-
-def _insert_sql(connection):
-    """The INSERT of one AuditEntry for this kind of database, and the fields of its
-    columns in order: written once from the model's metadata."""
-    found = _INSERT_SQL.get(connection.vendor)
-    if found is None:
-        meta = AuditEntry._meta
-        fields = [field for field in meta.concrete_fields if not field.primary_key]
-        qn = connection.ops.quote_name
-        sql = (
-            f"INSERT INTO {qn(meta.db_table)} "
-            f"({', '.join(qn(field.column) for field in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        if connection.features.can_return_columns_from_insert:
-            sql += f" RETURNING {qn(meta.pk.column)}"
-        found = _INSERT_SQL[connection.vendor] = (sql, fields)
-    return found
 
 
 def audit_view(obj, *, case_id=None):

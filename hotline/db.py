@@ -174,34 +174,35 @@ def save_checked(instance, *, savepoint=True, **save_kwargs):
 
 def _plain_insert(model):
     """Whether a new `model` row is one INSERT of its fields' values, with nothing else that
-    Model.save() would do: no save() of its own, no parent table, no signal receivers, no
-    value left to the database (a database default, a generated column)."""
-    meta = model._meta
+    Model.save() would do: no save() of its own, no parent table, no value left to the
+    database (a database default, a generated column), and no signal receivers (checked
+    every time: a receiver may be connected at any moment)."""
+    static = _PLAIN_INSERT.get(model)
+    if static is None:
+        meta = model._meta
+        static = _PLAIN_INSERT[model] = (
+            model.save is models.Model.save
+            and not meta.parents
+            and all(
+                field.db_default is models.NOT_PROVIDED and not getattr(field, "generated", False)
+                for field in meta.concrete_fields
+            )
+        )
     return (
-        model.save is models.Model.save
-        and not meta.parents
+        static
         and not signals.pre_save.has_listeners(model)
         and not signals.post_save.has_listeners(model)
-        and all(
-            field.db_default is models.NOT_PROVIDED and not getattr(field, "generated", False)
-            for field in meta.concrete_fields
-        )
     )
 
 
 _INSERTS = {}
+_PLAIN_INSERT = {}
 
 
-def _insert_prepared(instance):
-    """INSERT a new `instance` as Model.save() would (each field's pre_save() and database
-    value, the primary key read back), by a statement written once per model from its
-    metadata and prepared once per connection (execute_prepared): compiling the ORM's INSERT
-    was most of what saving a call cost. False, having done nothing, when the model or the
-    instance needs more than that (_plain_insert)."""
-    model = type(instance)
-    if not instance._state.adding or instance.pk is not None:
-        return False
-    connection = connections[router.db_for_write(model, instance=instance)]
+def insert_statement(model, connection):
+    """The INSERT of one `model` row for this kind of database (with RETURNING its primary
+    key where the database can), and the fields of its columns in order: written once from
+    the model's metadata."""
     key = (model, connection.vendor)
     found = _INSERTS.get(key)
     if found is None:
@@ -215,10 +216,23 @@ def _insert_prepared(instance):
         )
         if connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {qn(meta.pk.column)}"
-        found = _INSERTS[key] = (_plain_insert(model), sql, fields)
-    plain, sql, fields = found
-    if not plain:
+        found = _INSERTS[key] = (sql, fields)
+    return found
+
+
+def _insert_prepared(instance):
+    """INSERT a new `instance` as Model.save() would (each field's pre_save() and database
+    value, the primary key read back), by a statement written once per model from its
+    metadata and prepared once per connection (execute_prepared): compiling the ORM's INSERT
+    was most of what saving a call cost. False, having done nothing, when the model or the
+    instance needs more than that (_plain_insert)."""
+    model = type(instance)
+    if not instance._state.adding or instance.pk is not None:
         return False
+    connection = connections[router.db_for_write(model, instance=instance)]
+    if not _plain_insert(model):
+        return False
+    sql, fields = insert_statement(model, connection)
     # What Model.save() checks first: no unsaved object in a relation.
     instance._prepare_related_fields_for_save(operation_name="save")
     params = [

@@ -6,6 +6,7 @@ the transaction around it."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent
@@ -153,3 +154,18 @@ def test_a_refused_row_is_still_reported_on_its_field(advocate):
     with pytest.raises(ValidationError) as refused:
         save_checked(Call(channel="fax", caller_type="anonymous", reason="crisis"))
     assert "channel" in refused.value.message_dict
+
+
+def test_a_receiver_connected_later_still_hears_the_save(advocate):
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((instance.pk, created))
+
+    save_checked(Call(channel="phone", caller_type="anonymous", reason="crisis"))
+    signals.post_save.connect(receiver, sender=Call)
+    try:
+        call = save_checked(Call(channel="phone", caller_type="anonymous", reason="crisis"))
+    finally:
+        signals.post_save.disconnect(receiver, sender=Call)
+    assert heard == [(call.pk, True)]
