@@ -2,6 +2,7 @@
 saving a model with the database checking them (save_validated)."""
 
 import contextlib
+import decimal
 import hashlib
 import re
 
@@ -283,13 +284,18 @@ def _numbered(sql):
 MAX_PREPARED = 200
 
 
-def _prepared_names(connection):
-    """The statements prepared on `connection`'s current session."""
+def _session_state(connection):
+    """(prepared, refused): the statements prepared on `connection`'s current session, and
+    those PostgreSQL would not prepare there."""
     raw = connection.connection
     state = connection.__dict__.get("_hotline_prepared")
     if state is None or state[0] is not raw:
-        state = connection.__dict__["_hotline_prepared"] = (raw, set())
-    return state[1]
+        state = connection.__dict__["_hotline_prepared"] = (raw, set(), set())
+    return state[1], state[2]
+
+
+def _prepared_names(connection):
+    return _session_state(connection)[0]
 
 
 def deallocate_prepared(using=DEFAULT_DB_ALIAS):
@@ -300,7 +306,6 @@ def deallocate_prepared(using=DEFAULT_DB_ALIAS):
         with connection.connection.cursor() as raw_cursor:
             raw_cursor.execute("DEALLOCATE ALL")
     connection.__dict__.pop("_hotline_prepared", None)
-    connection.__dict__.pop("_hotline_unprepared", None)
 
 
 def _execute_sql(name, params):
@@ -326,46 +331,87 @@ def execute_prepared(connection, cursor, name, sql, params):
 PREPARABLE = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
 
 
-def _prepare(connection, raw_cursor, name, sql):
+# Python values that psycopg2 writes as typed literals (a number, true, a quoted timestamp
+# with its type): in a plain statement PostgreSQL reads them as what they are, but a parameter
+# of a prepared statement takes the type PostgreSQL infers from the statement, which where
+# nothing tells it is text ("9" < "10" is false). Such a statement is not prepared.
+_TEXT_TYPES = frozenset({"text", "character varying", "character", "unknown", "name"})
+_INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
+
+
+def _inferred_types_fit(params, types):
+    for value, pg_type in zip(params, types, strict=True):
+        if isinstance(value, str):
+            continue  # sent quoted, of no type: read as the parameter's type either way
+        if pg_type in _TEXT_TYPES:
+            return False
+        if isinstance(value, float | decimal.Decimal) and pg_type in _INTEGER_TYPES:
+            return False
+    return True
+
+
+def _prepare(connection, raw_cursor, name, sql, params):
     """PREPARE `sql` as `name`; False when PostgreSQL refuses it (a parameter whose type the
-    statement does not tell). Inside a transaction the attempt is fenced by a savepoint, so
-    that a refusal does not abort the transaction. Through the raw cursor: these statements
-    are not the application's queries (and query counts do not see them)."""
+    statement does not tell, a statement PREPARE does not take) or when a parameter's
+    inferred type would read the value differently than the plain statement does
+    (_inferred_types_fit). Inside a transaction the attempt is fenced by a savepoint, so that
+    a refusal leaves the transaction as it was; any other error (a lost connection, an
+    aborted transaction) is raised as Django raises database errors. Through the raw cursor:
+    these statements are not the application's queries (query counts do not see them)."""
     fenced = not connection.get_autocommit()
-    try:
+    with connection.wrap_database_errors:
         if fenced:
             raw_cursor.execute("SAVEPOINT hotline_prepare")
-        raw_cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
-    except connection.Database.Error:
+        try:
+            raw_cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+        except connection.Database.Error as error:
+            # Class 42: the statement itself (syntax, a parameter of no type). Anything else
+            # is not about preparing it.
+            if not (getattr(error, "pgcode", None) or "").startswith("42"):
+                raise
+            if fenced:
+                raw_cursor.execute("ROLLBACK TO SAVEPOINT hotline_prepare")
+                raw_cursor.execute("RELEASE SAVEPOINT hotline_prepare")
+            return False
+        raw_cursor.execute(
+            "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s", [name]
+        )
+        fits = _inferred_types_fit(params, raw_cursor.fetchone()[0] or [])
+        if not fits:
+            raw_cursor.execute(f"DEALLOCATE {name}")
         if fenced:
-            raw_cursor.execute("ROLLBACK TO SAVEPOINT hotline_prepare")
-        return False
-    if fenced:
-        raw_cursor.execute("RELEASE SAVEPOINT hotline_prepare")
-    return True
+            raw_cursor.execute("RELEASE SAVEPOINT hotline_prepare")
+    return fits
 
 
 @contextlib.contextmanager
 def prepared_statements(using=DEFAULT_DB_ALIAS):
     """Inside the block, every single statement the ORM sends through `using` runs as a
-    statement prepared once per connection (named by its SQL), on PostgreSQL: for the few
-    hot paths whose statements repeat with new values (a case, the case queue, logging a
-    call). A statement PostgreSQL will not prepare runs as it is."""
+    statement prepared once per connection (named by its SQL), on PostgreSQL: for the reads
+    that repeat with new values on every request (a case, the case queue). A statement
+    PostgreSQL will not prepare, or whose parameters it would read differently, runs as it
+    is."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         yield
         return
 
     def through_prepared(execute, sql, params, many, context):
-        if many or "%%" in sql or "%(" in sql or not sql.startswith(PREPARABLE):
+        raw_cursor = context["cursor"].cursor
+        if (
+            many
+            or getattr(raw_cursor, "name", None)  # a server-side cursor: DECLARE ... FOR
+            or "%%" in sql
+            or "%(" in sql
+            or not sql.startswith(PREPARABLE)
+        ):
             return execute(sql, params, many, context)
-        prepared = _prepared_names(connection)
+        prepared, refused = _session_state(connection)
         name = "hotline_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
         if name not in prepared:
-            refused = connection.__dict__.setdefault("_hotline_unprepared", set())
             if name in refused or len(prepared) >= MAX_PREPARED:
                 return execute(sql, params, many, context)
-            if not _prepare(connection, context["cursor"].cursor, name, sql):
+            if not _prepare(connection, raw_cursor, name, sql, list(params or ())):
                 if len(refused) < MAX_PREPARED:
                     refused.add(name)
                 return execute(sql, params, many, context)
@@ -417,6 +463,13 @@ class _CompiledLookup:
         return list(queryset)
 
 
+class _NotCompiled:
+    position = None
+
+
+_NOT_COMPILED = _NotCompiled()
+
+
 class CompiledLookups:
     """The row whose unique field equals a value, from `build(value)` (a queryset of at most
     one row) compiled once per `key`: `key` must name everything besides the value that
@@ -438,7 +491,12 @@ class CompiledLookups:
         key = (key, type(value), connections[router.db_for_read(model)])
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = _CompiledLookup(build(sentinel), sentinel)
+            try:
+                compiled = _CompiledLookup(build(sentinel), sentinel)
+            except (TypeError, ValueError, ValidationError):
+                # A field that refuses the sentinel (a UUID, ...): the ORM every time, so that
+                # a value it accepts is still found.
+                compiled = _NOT_COMPILED
             if len(self._compiled) >= self.maxsize:
                 self._compiled.clear()
             self._compiled[key] = compiled

@@ -29,7 +29,8 @@ from hotline.db import CompiledLookups, CompiledPages, prepared_statements
 
 SAFE_AND_WRITES = ["get", "post", "put", "patch", "head", "options"]
 _LOOKUPS = CompiledLookups()
-_PAGES = CompiledPages()
+# Each entry holds a queryset and a compiler: a few hundred shapes cover the lists in use.
+_PAGES = CompiledPages(maxsize=256)
 
 
 def row_pk(row):
@@ -203,8 +204,7 @@ class CreateMixin:
     def _create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with prepared_statements():
-            instance = self.perform_create(serializer)
+        instance = self.perform_create(serializer)
         headers = {}
         location = self.location(instance)
         if location:

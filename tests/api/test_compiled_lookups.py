@@ -70,3 +70,17 @@ def test_an_account_without_a_role_finds_nothing(outsider, advocate):
 def test_only_resources_that_say_so_use_it():
     assert CaseViewSet.compiled_lookup
     assert not ScopedViewSet.compiled_lookup
+
+
+def test_a_field_that_refuses_the_sentinel_is_looked_up_by_the_orm(advocate):
+    case = CaseFactory(actor=advocate, team=advocate.team)
+    lookups = CompiledLookups()
+    scoped = access.cases_for(advocate, Case.objects.all())
+
+    def by_opened_at(value):
+        # A date field: the string sentinel is no date, so nothing can be compiled with it.
+        return scoped.filter(opened_at=value).order_by()[:1]
+
+    shape = ("test-date", access.rule_key(advocate))
+    for _ in range(2):
+        assert lookups.get(shape, Case, by_opened_at, case.opened_at.isoformat()) == [case]

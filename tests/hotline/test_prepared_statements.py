@@ -6,7 +6,7 @@ the transaction around it."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import signals
+from django.db.models import F, Value, signals
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent
@@ -169,3 +169,27 @@ def test_a_receiver_connected_later_still_hears_the_save(advocate):
     finally:
         signals.post_save.disconnect(receiver, sender=Call)
     assert heard == [(call.pk, True)]
+
+
+@pytest.mark.postgres
+def test_a_statement_whose_parameters_postgres_would_read_as_text_runs_as_it_is():
+    # Django checks a constraint with such a statement: prepared, 9 < 10 would compare
+    # '9' < '10' as text, and be false.
+    sql = "SELECT 1 WHERE COALESCE((%s < %s), true)"
+    with transaction.atomic(), prepared_statements(), connection.cursor() as cursor:
+        cursor.execute(sql, [9, 10])
+        assert cursor.fetchall() == [(1,)]
+        cursor.execute(sql, [9, 10])  # refused once, run as it is from then on
+        assert cursor.fetchall() == [(1,)]
+    case = CaseFactory(victim_count=3)
+    half = Case.objects.filter(pk=case.pk).annotate(half=F("victim_count") * Value(0.5))
+    with prepared_statements():
+        assert half.values_list("half", flat=True).get() == 1.5
+
+
+@pytest.mark.postgres
+def test_a_server_side_cursor_inside_the_block_runs_as_it_is():
+    cases = {CaseFactory().pk for _ in range(3)}
+    with transaction.atomic(), prepared_statements():
+        found = set(Case.objects.filter(pk__in=cases).values_list("pk", flat=True).iterator(2))
+    assert found == cases
