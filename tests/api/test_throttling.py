@@ -126,27 +126,37 @@ def in_redis(settings):
         pytest.skip("needs TEST_REDIS_URL=redis://...")
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     settings.HOTLINE_API_THROTTLE_REDIS_URL = TEST_REDIS_URL
-    # The throttle's Redis clients are kept per URL; count the round trips they make.
-    trips = []
-    original = redis.client.Pipeline.execute
+    return redis.Redis.from_url(TEST_REDIS_URL)
 
-    def execute(pipeline, *args, **kwargs):
-        trips.append([command[0][0] for command in pipeline.command_stack])
-        return original(pipeline, *args, **kwargs)
 
-    redis.client.Pipeline.execute = execute
-    yield trips
-    redis.client.Pipeline.execute = original
+def _round_trips(run):
+    """The commands this process sent to Redis while `run()` ran, one entry per round trip
+    (a pipeline is one)."""
+    sent = []
+    single, pipeline = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def execute_command(client, *args, **options):
+        sent.append(str(args[0]).upper())
+        return single(client, *args, **options)
+
+    def execute(batch, *args, **kwargs):
+        sent.append("PIPELINE " + " ".join(str(c[0][0]).upper() for c in batch.command_stack))
+        return pipeline(batch, *args, **kwargs)
+
+    redis.Redis.execute_command, redis.client.Pipeline.execute = execute_command, execute
+    try:
+        run()
+    finally:
+        redis.Redis.execute_command, redis.client.Pipeline.execute = single, pipeline
+    return sent
 
 
 def test_with_redis_a_request_by_token_costs_one_round_trip(in_redis, rates, partner):
     rates(user="100/minute", bad_tokens="30/minute")
     client = _bearer(token_for(partner))
     client.get("/api/v1/industries/")
-    in_redis.clear()
-    assert client.get("/api/v1/industries/").status_code == 200
-    # The address's refused tokens read, and the request counted for its token, together.
-    assert in_redis == [["GET", "INCRBY", "EXPIREAT"]]
+    # One script: the address's refused tokens read, and the request counted for its token.
+    assert _round_trips(lambda: client.get("/api/v1/industries/")) == ["EVALSHA"]
 
 
 def test_with_redis_the_token_rate_still_holds(in_redis, rates, partner, advocate):
@@ -167,3 +177,14 @@ def test_with_redis_wrong_tokens_stop_the_address_before_the_lookup(
     guesser.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(partner)}")
     with django_assert_num_queries(0):  # the counters are in Redis, and no token lookup
         assert guesser.get("/api/v1/industries/").status_code == 429
+
+
+def test_with_redis_a_stopped_address_uses_no_token_s_allowance(in_redis, rates, partner):
+    rates(bad_tokens="2/minute")
+    guesser = APIClient(REMOTE_ADDR="203.0.113.9")
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert [guesser.get("/api/v1/industries/").status_code for _ in range(2)] == [401] * 2
+    counted_before = set(in_redis.keys("hotline:throttle:user:*"))
+    guesser.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(partner)}")
+    assert [guesser.get("/api/v1/industries/").status_code for _ in range(3)] == [429] * 3
+    assert set(in_redis.keys("hotline:throttle:user:*")) == counted_before
