@@ -15,7 +15,7 @@ from django.db import connections, router
 from django.dispatch import receiver
 from django.utils import timezone
 
-from hotline.db import execute_prepared, insert_statement
+from hotline.db import insert_row, insert_statement
 from hotline.models import AuditAction, AuditEntry, User
 
 _current_request = contextvars.ContextVar("hotline_current_request", default=None)
@@ -116,7 +116,7 @@ def _append(**values):
     entry. (AuditEntry sends no signals anyone listens to, and its save() only refuses
     changes, which an INSERT is not.)"""
     connection = connections[router.db_for_write(AuditEntry)]
-    sql, fields = insert_statement(AuditEntry, connection)
+    fields = insert_statement(AuditEntry, connection)[1]
     user = values.pop("user")
     params = [
         field.get_db_prep_save(user.pk if user is not None else None, connection)
@@ -124,12 +124,7 @@ def _append(**values):
         else field.get_db_prep_save(values[field.name], connection)
         for field in fields
     ]
-    with connection.cursor() as cursor:
-        execute_prepared(connection, cursor, "hotline_audit_append", sql, params)
-        if connection.features.can_return_columns_from_insert:
-            pk = cursor.fetchone()[0]
-        else:
-            pk = connection.ops.last_insert_id(cursor, AuditEntry._meta.db_table, "id")
+    pk = insert_row(AuditEntry, connection, params)
     entry = AuditEntry(pk=pk, user=user, **values)
     entry._state.adding = False
     entry._state.db = connection.alias

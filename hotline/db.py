@@ -221,6 +221,18 @@ def insert_statement(model, connection):
     return found
 
 
+def insert_row(model, connection, params):
+    """Run insert_statement() with `params` (the fields' database values, in its order), as a
+    statement prepared once per connection; returns the new row's primary key."""
+    sql = insert_statement(model, connection)[0]
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        execute_prepared(connection, cursor, f"hotline_insert_{table}", sql, params)
+        if connection.features.can_return_columns_from_insert:
+            return cursor.fetchone()[0]
+        return connection.ops.last_insert_id(cursor, table, model._meta.pk.column)
+
+
 def _insert_prepared(instance):
     """INSERT a new `instance` as Model.save() would (each field's pre_save() and database
     value, the primary key read back), by a statement written once per model from its
@@ -233,19 +245,13 @@ def _insert_prepared(instance):
     connection = connections[router.db_for_write(model, instance=instance)]
     if not _plain_insert(model):
         return False
-    sql, fields = insert_statement(model, connection)
+    fields = insert_statement(model, connection)[1]
     # What Model.save() checks first: no unsaved object in a relation.
     instance._prepare_related_fields_for_save(operation_name="save")
     params = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
-    with connection.cursor() as cursor:
-        execute_prepared(connection, cursor, f"hotline_insert_{model._meta.db_table}", sql, params)
-        if connection.features.can_return_columns_from_insert:
-            pk = cursor.fetchone()[0]
-        else:
-            pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
-    setattr(instance, model._meta.pk.attname, pk)
+    setattr(instance, model._meta.pk.attname, insert_row(model, connection, params))
     instance._state.adding = False
     instance._state.db = connection.alias
     return True
@@ -294,10 +300,6 @@ def _session_state(connection):
     return state[1], state[2]
 
 
-def _prepared_names(connection):
-    return _session_state(connection)[0]
-
-
 def deallocate_prepared(using=DEFAULT_DB_ALIAS):
     """Drop every statement prepared on the connection's session (the per-connection limit
     starts again)."""
@@ -320,7 +322,7 @@ def execute_prepared(connection, cursor, name, sql, params):
     if connection.vendor != "postgresql":
         cursor.execute(sql, params)
         return
-    prepared = _prepared_names(connection)
+    prepared = _session_state(connection)[0]
     if name not in prepared:
         cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
         prepared.add(name)
@@ -513,7 +515,8 @@ class CompiledLookups:
 # the access rule's values, the same query string) all of that comes out the same, so the
 # filtered queryset and the statement its page ran are kept and run again, through the
 # ORM's own compiler (the same columns, converters and rows). Only for query strings whose
-# statement depends on nothing but the string itself (CompiledPages.key says which).
+# statement depends on nothing but the string itself (ScopedViewSet.pages_kept_for says
+# which).
 
 
 class _PageRun:

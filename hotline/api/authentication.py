@@ -131,7 +131,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # against its token's rate in one round trip (before the lookup, by the digest).
         refused = None
         if len(header) == 2:
-            refused = count_token_request(request, token_digest(header[1].decode("latin-1")))
+            digest = token_digest(header[1].decode("latin-1"))
+            refused = count_token_request(request, digest, limit)
         if limit.exceeded(refused):
             raise exceptions.Throttled(wait=limit.wait)
         try:

@@ -118,18 +118,17 @@ return {refused, counted}
 _scripts = {}
 
 
-def count_token_request(request, digest):
+def count_token_request(request, digest, guard):
     """For a request with a bearer token, in one round trip to Redis: the refused tokens its
-    address sent in this window (FailedTokenLimit) and the request counted against its
-    token's "user" rate, which PerClientThrottle then reads instead of counting again. Returns
-    the refused tokens' count, or None without Redis or without that limit (each is then
-    counted on its own)."""
+    address sent in this window (`guard`, its FailedTokenLimit) and the request counted
+    against its token's "user" rate, which PerClientThrottle then reads instead of counting
+    again. Returns the refused tokens' count, or None without Redis or without that limit
+    (each is then counted on its own)."""
     client = _redis()
     rate = api_settings.DEFAULT_THROTTLE_RATES.get("user")
     if client is None or rate is None:
         return None
     now = time.time()
-    guard = FailedTokenLimit(request, now)
     limit, start, end = _window(rate, now)
     key = f"hotline:throttle:user:{token_bucket(digest)}:{start}"
     script = _scripts.get(client)
@@ -156,12 +155,12 @@ class FailedTokenLimit:
 
     scope = "bad_tokens"
 
-    def __init__(self, request, now=None):
+    def __init__(self, request):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         self.limit = None
         if rate is None:
             return
-        now = time.time() if now is None else now
+        now = time.time()
         self.limit, window_start, self.window_end = _window(rate, now)
         self.wait = max(1, int(self.window_end - now + 0.999))
         self.bucket = f"{self.scope}:ip:{client_ip(request._request)}:{window_start}"

@@ -23,12 +23,20 @@ def test_it_finds_the_row_the_orm_finds_field_by_field(advocate):
     cases = [CaseFactory(actor=advocate, team=advocate.team) for _ in range(3)]
     lookups = CompiledLookups()
     shape = ("test", access.rule_key(advocate))
+    built = []
+
+    def counted(value):
+        built.append(value)
+        return by_reference(advocate)(value)
+
     for case in cases * 2:
-        (found,) = lookups.get(shape, Case, by_reference(advocate), case.reference)
+        (found,) = lookups.get(shape, Case, counted, case.reference)
         (expected,) = by_reference(advocate)(case.reference)
         for field in Case._meta.concrete_fields:
             assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
-    assert lookups.get(shape, Case, by_reference(advocate), "HT-2000-000000") == []
+    assert lookups.get(shape, Case, counted, "HT-2000-000000") == []
+    # Built once, with the sentinel; every lookup after that reuses the compiled statement.
+    assert built == [CompiledLookups.SENTINELS[str]]
 
 
 def test_each_user_keeps_their_own_rule(api, advocate, other_advocate):

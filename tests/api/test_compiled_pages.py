@@ -9,6 +9,8 @@ from rest_framework.test import APIRequestFactory
 
 from cases.api.views import CaseViewSet
 from cases.models import Case, Priority
+from hotline import access
+from hotline.db import CompiledPages
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +109,20 @@ def _page_key(user, **params):
     view.request = Request(APIRequestFactory().get("/api/v1/cases/", params))
     view.request.user = user
     return view.page_key()
+
+
+def test_a_page_is_built_and_compiled_once_per_shape(advocate, cases):
+    pages = CompiledPages()
+    built = []
+
+    def build():
+        built.append(1)
+        return access.cases_for(advocate, Case.objects.all()).values("pk").order_by("-pk")
+
+    first = list(pages.queryset("shape", Case, build)[:3])
+    (entry,) = pages._entries.values()
+    kept = entry.compiler
+    newer = CaseFactory(actor=advocate, team=advocate.team)
+    again = list(pages.queryset("shape", Case, build)[:3])
+    assert built == [1] and kept is not None and entry.compiler is kept
+    assert again[0] == {"pk": newer.pk} and again[1:] == first[:2]
