@@ -161,6 +161,10 @@ class Case(models.Model):
             models.Index(fields=["assignee", "status"], name="case_assignee_status_idx"),
             models.Index(fields=["team", "status"], name="case_team_status_idx"),
             models.Index(fields=["-opened_at"], name="case_opened_idx"),
+            # The API's case list filtered by status, newest first (its default order): the
+            # page is the first rows of the status in this index, not every recent case
+            # scanned for the status.
+            models.Index(fields=["status", "-opened_at"], name="case_status_opened_idx"),
         ]
 
     def __str__(self):

@@ -15,7 +15,7 @@ from django.db import connections, router
 from django.dispatch import receiver
 from django.utils import timezone
 
-from hotline.db import insert_row, insert_statement
+from hotline.db import insert_row, insert_statement, insert_with_follower
 from hotline.models import AuditAction, AuditEntry, User
 
 _current_request = contextvars.ContextVar("hotline_current_request", default=None)
@@ -90,23 +90,72 @@ def audit_record(
 ):
     """Append one row to the audit trail. `user` defaults to the signed-in user of the
     request being served."""
+    return _append(
+        **_entry_values(
+            action=action,
+            object_kind=object_kind,
+            object_id=object_id,
+            object_ids=object_ids,
+            case_id=case_id,
+            query=query,
+            user=user,
+        )
+    )
+
+
+def insert_audited(instance, *, object_kind, user=_FROM_REQUEST):
+    """INSERT a new, validated `instance` together with the audit row of its creation, in
+    one statement (hotline.db.insert_with_follower: both rows or neither). True when done;
+    False, having done nothing, when the caller must save it and call audit_record inside a
+    transaction of its own (an open transaction, another database, a model whose save does
+    more than its INSERT)."""
+    values = _entry_values(
+        action=AuditAction.CREATE,
+        object_kind=object_kind,
+        object_id=None,
+        object_ids=(),
+        case_id=None,
+        query=None,
+        user=user,
+    )
+    connection = connections[router.db_for_write(AuditEntry)]
+    params = dict(zip(_ENTRY_FIELDS, _entry_params(values, connection), strict=True))
+    return insert_with_follower(instance, AuditEntry, params, "object_id") is not None
+
+
+def _entry_values(*, action, object_kind, object_id, object_ids, case_id, query, user):
     request = current_request()
     if user is _FROM_REQUEST:
         user = getattr(request, "user", None)
     if user is not None and not user.is_authenticated:
         user = None
-    return _append(
-        at=timezone.now(),
-        user=user,
-        action=action,
-        object_kind=object_kind,
-        object_id=object_id,
-        object_ids=[int(pk) for pk in object_ids],
-        case_id=case_id,
-        request_id=getattr(request, "request_id", ""),
-        ip=client_ip(request) if request is not None else None,
-        query=query or {},
-    )
+    return {
+        "at": timezone.now(),
+        "user": user,
+        "action": action,
+        "object_kind": object_kind,
+        "object_id": object_id,
+        "object_ids": [int(pk) for pk in object_ids],
+        "case_id": case_id,
+        "request_id": getattr(request, "request_id", ""),
+        "ip": client_ip(request) if request is not None else None,
+        "query": query or {},
+    }
+
+
+# The audit row's fields, in the order of its INSERT (hotline.db.insert_statement).
+_ENTRY_FIELDS = [field.name for field in AuditEntry._meta.concrete_fields if not field.primary_key]
+
+
+def _entry_params(values, connection):
+    """The database values of an audit row's fields, in _ENTRY_FIELDS' order."""
+    user = values["user"]
+    return [
+        field.get_db_prep_save(user.pk if user is not None else None, connection)
+        if field.name == "user"
+        else field.get_db_prep_save(values[field.name], connection)
+        for field in insert_statement(AuditEntry, connection)[1]
+    ]
 
 
 def _append(**values):
@@ -116,16 +165,8 @@ def _append(**values):
     entry. (AuditEntry sends no signals anyone listens to, and its save() only refuses
     changes, which an INSERT is not.)"""
     connection = connections[router.db_for_write(AuditEntry)]
-    fields = insert_statement(AuditEntry, connection)[1]
-    user = values.pop("user")
-    params = [
-        field.get_db_prep_save(user.pk if user is not None else None, connection)
-        if field.name == "user"
-        else field.get_db_prep_save(values[field.name], connection)
-        for field in fields
-    ]
-    pk = insert_row(AuditEntry, connection, params)
-    entry = AuditEntry(pk=pk, user=user, **values)
+    pk = insert_row(AuditEntry, connection, _entry_params(values, connection))
+    entry = AuditEntry(pk=pk, **values)
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry

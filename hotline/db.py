@@ -233,6 +233,78 @@ def insert_row(model, connection, params):
         return connection.ops.last_insert_id(cursor, table, model._meta.pk.column)
 
 
+def insert_with_follower(instance, follower_model, follower_params, link):
+    """INSERT a new `instance` and, in the same statement, one row of `follower_model` whose
+    `link` field takes the new row's primary key (an audit row naming what was created):
+    `follower_params` maps the follower's other fields to their database values. On
+    PostgreSQL, outside a transaction, one statement is a transaction of its own: both rows
+    or neither, in one round trip instead of four (BEGIN, two INSERTs, COMMIT). Returns the
+    follower's primary key, or None, having done nothing, where that cannot be done (another
+    database, an open transaction, an instance whose save is more than its INSERT): the
+    caller then saves both in a transaction. A check constraint's refusal is its
+    ValidationError, as in save_checked."""
+    model = type(instance)
+    connection = connections[router.db_for_write(model, instance=instance)]
+    if (
+        connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or not instance._state.adding
+        or instance.pk is not None
+        or not _plain_insert(model)
+        or router.db_for_write(follower_model) != connection.alias
+    ):
+        return None
+    sql, fields, follower_fields = _insert_with_follower_statement(
+        model, follower_model, link, connection
+    )
+    instance._prepare_related_fields_for_save(operation_name="save")
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    params += [follower_params[field.name] for field in follower_fields]
+    name = f"hotline_insert_{model._meta.db_table}_with_{follower_model._meta.db_table}"
+    if len(name) > 63:  # PostgreSQL's longest name
+        name = "hotline_insert_" + hashlib.sha1(name.encode()).hexdigest()[:32]
+    try:
+        with connection.cursor() as cursor:
+            execute_prepared(connection, cursor, name, sql, params)
+            pk, follower_pk = cursor.fetchone()
+    except IntegrityError as error:
+        violation = constraint_violation(model, error)
+        if violation is None:
+            raise
+        raise violation from error
+    setattr(instance, model._meta.pk.attname, pk)
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return follower_pk
+
+
+def _insert_with_follower_statement(model, follower_model, link, connection):
+    key = (model, follower_model, link, connection.vendor)
+    found = _INSERTS.get(key)
+    if found is None:
+        qn = connection.ops.quote_name
+        sql, fields = insert_statement(model, connection)
+        meta = follower_model._meta
+        columns = [field for field in meta.concrete_fields if not field.primary_key]
+        values = ", ".join(
+            f"(SELECT {qn(model._meta.pk.column)} FROM new_row)" if field.name == link else "%s"
+            for field in columns
+        )
+        follower_sql = (
+            f"INSERT INTO {qn(meta.db_table)} "
+            f"({', '.join(qn(field.column) for field in columns)}) VALUES ({values}) "
+            f"RETURNING {qn(meta.get_field(link).column)}, {qn(meta.pk.column)}"
+        )
+        found = _INSERTS[key] = (
+            f"WITH new_row AS ({sql}) {follower_sql}",
+            fields,
+            [field for field in columns if field.name != link],
+        )
+    return found
+
+
 def _insert_prepared(instance):
     """INSERT a new `instance` as Model.save() would (each field's pre_save() and database
     value, the primary key read back), by a statement written once per model from its

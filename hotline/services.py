@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hotline.audit import audit_record
+from hotline.audit import audit_record, insert_audited
 from hotline.db import save_checked, save_validated, validate_fields
 from hotline.models import (
     AuditAction,
@@ -58,10 +58,11 @@ def _already_sent(model, intake_key, **same_sender):
     return existing
 
 
-def _save_once(instance, **same_sender):
+def _save_once(instance, *, validated=False, **same_sender):
     """Save a new call or tip; when a concurrent attempt with the same intake key won the race,
     return the record it made instead (the unique index decides, on every database)."""
-    validate_fields(instance, validate_unique=instance.intake_key is None)
+    if not validated:
+        validate_fields(instance, validate_unique=instance.intake_key is None)
     try:
         # A check constraint's refusal is a ValidationError (hotline.db.save_checked); the
         # intake key's unique index is an IntegrityError, after which this transaction goes on
@@ -104,7 +105,6 @@ def record_update(instance, changes, allowed):
     return changed
 
 
-@transaction.atomic
 def call_log(
     *,
     advocate,
@@ -126,32 +126,43 @@ def call_log(
 
     With `intake_key`, sending the same call again returns the first one (`was_repeat` set)
     and records nothing new."""
-    existing = _already_sent(Call, intake_key, advocate_id=advocate.pk)
+    call = Call(
+        intake_key=intake_key,
+        advocate=advocate,
+        channel=channel,
+        direction=direction,
+        started_at=started_at or timezone.now(),
+        ended_at=ended_at,
+        language=language,
+        caller_type=caller_type,
+        reason=reason,
+        region=region,
+        summary=summary,
+        urgency=urgency,
+    )
+    if tip is None and intake_key is None:
+        # A call alone: it and its audit row in one statement where the database allows
+        # (most calls logged through the API), else in a transaction as below.
+        validate_fields(call)
+        if insert_audited(call, object_kind="call", user=advocate):
+            call.was_repeat = False
+            return call
+        return _call_log_in_transaction(call, advocate=advocate, tip=None, validated=True)
+    return _call_log_in_transaction(call, advocate=advocate, tip=tip)
+
+
+@transaction.atomic
+def _call_log_in_transaction(call, *, advocate, tip, validated=False):
+    existing = _already_sent(Call, call.intake_key, advocate_id=advocate.pk)
     if existing is not None:
         existing.was_repeat = True
         return existing
-    call = _save_once(
-        Call(
-            intake_key=intake_key,
-            advocate=advocate,
-            channel=channel,
-            direction=direction,
-            started_at=started_at or timezone.now(),
-            ended_at=ended_at,
-            language=language,
-            caller_type=caller_type,
-            reason=reason,
-            region=region,
-            summary=summary,
-            urgency=urgency,
-        ),
-        advocate_id=advocate.pk,
-    )
+    call = _save_once(call, validated=validated, advocate_id=advocate.pk)
     if call.was_repeat:
         return call
     audit_record(action=AuditAction.CREATE, object_kind="call", object_id=call.pk, user=advocate)
     if tip is not None:
-        tip_fields = {"urgency": urgency, "region": region, **tip}
+        tip_fields = {"urgency": call.urgency, "region": call.region, **tip}
         tip_submit(source=Tip.Source.CALL, call=call, submitted_by=advocate, **tip_fields)
     return call
 

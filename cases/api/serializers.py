@@ -2,8 +2,10 @@
 passes `identities_shared` (the cases whose referral to them shares identities) in the
 context, and anything that could name a victim is blanked and listed in `redacted`."""
 
+import datetime
 import functools
 
+import orjson
 from django.conf import settings
 from django.db import connections, router
 from django.utils import timezone
@@ -153,6 +155,22 @@ def _datetime_writer():
     return write
 
 
+def _write_datetimes(values):
+    """`values` (datetimes or None) as _datetime_writer writes them, all at once. When the
+    current time zone is UTC and every value is read from the database in UTC (as Django's
+    backends give them), the ISO 8601 text DRF writes is what orjson writes with its "Z"
+    option: one call for a page's 150 dates, a tenth of writing them one by one."""
+    if (
+        settings.USE_TZ
+        and (api_settings.DATETIME_FORMAT or "").lower() == ISO_8601
+        and getattr(timezone.get_current_timezone(), "key", None) == "UTC"
+        and all(value is None or value.tzinfo is datetime.UTC for value in values)
+    ):
+        return orjson.loads(orjson.dumps(values, option=orjson.OPT_UTC_Z))
+    write = _datetime_writer()
+    return [write(value) for value in values]
+
+
 def _code(case, field):
     """The code of a case's industry or region: annotated by the viewset (`industry_code`),
     or from the related row."""
@@ -195,7 +213,11 @@ class CaseRepresentation:
     def many(self, cases):
         cases = [_columns(case) for case in cases]
         codes = case_codes([case["pk"] for case in cases])
-        datetime = _datetime_writer()
+        dates = iter(
+            _write_datetimes(
+                [case[name] for case in cases for name in ("opened_at", "closed_at", "updated_at")]
+            )
+        )
         rows = []
         for case in cases:
             moc, toe = codes.get(case["pk"], ((), ()))
@@ -214,9 +236,9 @@ class CaseRepresentation:
                 "assignee": case["assignee_id"],
                 "team": case["team_id"],
                 "is_restricted": case["is_restricted"],
-                "opened_at": datetime(case["opened_at"]),
-                "closed_at": datetime(case["closed_at"]),
-                "updated_at": datetime(case["updated_at"]),
+                "opened_at": next(dates),
+                "closed_at": next(dates),
+                "updated_at": next(dates),
                 "version": case["version"],
                 "redacted": [],
             }
@@ -237,10 +259,16 @@ def case_codes(case_ids):
         return {}
     connection = connections[router.db_for_read(Case)]
     # On PostgreSQL the ids go in one array parameter, so that one statement, prepared once
-    # per connection, serves a page of any length.
+    # per connection, serves a page of any length. It is sent as the array's text ("{1,2}"),
+    # which PostgreSQL reads as the column's array type: psycopg2 would adapt a list element
+    # by element, which cost more than the rest of the query.
     by_array = connection.vendor == "postgresql"
     sql = _case_codes_sql(connection, 1 if by_array else len(case_ids), by_array)
-    params = [list(case_ids)] * 2 if by_array else [*case_ids, *case_ids]
+    if by_array:
+        ids = "{" + ",".join(str(int(case_id)) for case_id in case_ids) + "}"
+        params = [ids, ids]
+    else:
+        params = [*case_ids, *case_ids]
     found = {}
     with connection.cursor() as cursor:
         if by_array:
