@@ -272,10 +272,10 @@ def case_codes(case_ids):
     found = {}
     with connection.cursor() as cursor:
         if by_array:
-            execute_prepared(connection, cursor, "cases_case_codes", sql, params)
+            execute_prepared(connection, cursor, "cases_case_codes_ordered", sql, params)
         else:
             cursor.execute(sql, params)
-        for which, case_id, *_order, value in cursor.fetchall():
+        for which, case_id, value in cursor.fetchall():
             found.setdefault(case_id, ([], []))[which].append(value)
     return found
 
@@ -284,7 +284,7 @@ def case_codes(case_ids):
 def _case_codes_sql_for(vendor, quote_name, count, by_array):
     qn = quote_name
     code = Code._meta
-    # Code's Meta.ordering (list, position, label), as columns 3... of the union.
+    # Code's Meta.ordering (list, position, label): columns of the union, to order by.
     order = [(name.lstrip("-"), name.startswith("-")) for name in code.ordering]
     columns = ", ".join(f"c.{qn(code.get_field(name).column)}" for name, _ in order)
     parts = []
@@ -300,11 +300,15 @@ def _case_codes_sql_for(vendor, quote_name, count, by_array):
             f"ON c.{qn(code.pk.column)} = t.{qn(code_column)} "
             f"WHERE t.{qn(case_column)} {among}"
         )
+    # Ordered by the code list's order, of which only the codes are read.
     ordering = ", ".join(
-        f"{position} DESC" if descending else str(position)
-        for position, (_, descending) in enumerate(order, start=3)
+        f"{qn(code.get_field(name).column)}{' DESC' if descending else ''}"
+        for name, descending in order
     )
-    return " UNION ALL ".join(parts) + f" ORDER BY 1, 2, {ordering}"
+    return (
+        f"SELECT which, case_id, {qn(code.get_field('code').column)} "
+        f"FROM ({' UNION ALL '.join(parts)}) codes ORDER BY which, case_id, {ordering}"
+    )
 
 
 def _case_codes_sql(connection, count, by_array):
