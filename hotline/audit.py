@@ -15,7 +15,12 @@ from django.db import connections, router
 from django.dispatch import receiver
 from django.utils import timezone
 
-from hotline.db import insert_row, insert_statement, insert_with_follower
+from hotline.db import (
+    can_insert_with_follower,
+    insert_row,
+    insert_statement,
+    insert_with_follower,
+)
 from hotline.models import AuditAction, AuditEntry, User
 
 _current_request = contextvars.ContextVar("hotline_current_request", default=None)
@@ -109,18 +114,24 @@ def insert_audited(instance, *, object_kind, user=_FROM_REQUEST):
     False, having done nothing, when the caller must save it and call audit_record inside a
     transaction of its own (an open transaction, another database, a model whose save does
     more than its INSERT)."""
-    values = _entry_values(
-        action=AuditAction.CREATE,
-        object_kind=object_kind,
-        object_id=None,
-        object_ids=(),
-        case_id=None,
-        query=None,
-        user=user,
-    )
+    if not can_insert_with_follower(instance, AuditEntry):
+        return False
     connection = connections[router.db_for_write(AuditEntry)]
-    params = dict(zip(_ENTRY_FIELDS, _entry_params(values, connection), strict=True))
-    return insert_with_follower(instance, AuditEntry, params, "object_id") is not None
+
+    def entry():
+        values = _entry_values(
+            action=AuditAction.CREATE,
+            object_kind=object_kind,
+            object_id=None,
+            object_ids=(),
+            case_id=None,
+            query=None,
+            user=user,
+        )
+        return _entry_params(values, connection)
+
+    insert_with_follower(instance, AuditEntry, entry, "object_id")
+    return True
 
 
 def _entry_values(*, action, object_kind, object_id, object_ids, case_id, query, user):
@@ -143,19 +154,17 @@ def _entry_values(*, action, object_kind, object_id, object_ids, case_id, query,
     }
 
 
-# The audit row's fields, in the order of its INSERT (hotline.db.insert_statement).
-_ENTRY_FIELDS = [field.name for field in AuditEntry._meta.concrete_fields if not field.primary_key]
-
-
 def _entry_params(values, connection):
-    """The database values of an audit row's fields, in _ENTRY_FIELDS' order."""
+    """{field name: database value} of an audit row, in the order of its INSERT
+    (hotline.db.insert_statement)."""
     user = values["user"]
-    return [
-        field.get_db_prep_save(user.pk if user is not None else None, connection)
-        if field.name == "user"
-        else field.get_db_prep_save(values[field.name], connection)
+    return {
+        field.name: field.get_db_prep_save(
+            (user.pk if user is not None else None) if field.name == "user" else values[field.name],
+            connection,
+        )
         for field in insert_statement(AuditEntry, connection)[1]
-    ]
+    }
 
 
 def _append(**values):
@@ -165,7 +174,8 @@ def _append(**values):
     entry. (AuditEntry sends no signals anyone listens to, and its save() only refuses
     changes, which an INSERT is not.)"""
     connection = connections[router.db_for_write(AuditEntry)]
-    pk = insert_row(AuditEntry, connection, _entry_params(values, connection))
+    params = list(_entry_params(values, connection).values())
+    pk = insert_row(AuditEntry, connection, params)
     entry = AuditEntry(pk=pk, **values)
     entry._state.adding = False
     entry._state.db = connection.alias

@@ -161,16 +161,22 @@ def save_checked(instance, *, savepoint=True, **save_kwargs):
     A service whose own @transaction.atomic surrounds the save and lets the error out (the
     atomic rolls back, to its own savepoint when it is nested in another transaction) may pass
     savepoint=False and spare the two round trips."""
+    with _constraint_errors(type(instance)), transaction.atomic(savepoint=savepoint):
+        if save_kwargs or not _insert_prepared(instance):
+            instance.save(**save_kwargs)
+    return instance
+
+
+@contextlib.contextmanager
+def _constraint_errors(model):
+    """A check constraint of `model` refusing a write, as its ValidationError."""
     try:
-        with transaction.atomic(savepoint=savepoint):
-            if save_kwargs or not _insert_prepared(instance):
-                instance.save(**save_kwargs)
+        yield
     except IntegrityError as error:
-        violation = constraint_violation(type(instance), error)
+        violation = constraint_violation(model, error)
         if violation is None:
             raise
         raise violation from error
-    return instance
 
 
 def _plain_insert(model):
@@ -233,50 +239,41 @@ def insert_row(model, connection, params):
         return connection.ops.last_insert_id(cursor, table, model._meta.pk.column)
 
 
+def can_insert_with_follower(instance, follower_model):
+    """Whether insert_with_follower() can save `instance` with a row of `follower_model`:
+    on PostgreSQL, outside a transaction (one statement is then a transaction of its own),
+    both on the same database, for a new instance whose save is nothing but its INSERT."""
+    model = type(instance)
+    connection = connections[router.db_for_write(model, instance=instance)]
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and router.db_for_write(follower_model) == connection.alias
+        and _new_plain_row(instance)
+    )
+
+
 def insert_with_follower(instance, follower_model, follower_params, link):
     """INSERT a new `instance` and, in the same statement, one row of `follower_model` whose
     `link` field takes the new row's primary key (an audit row naming what was created):
-    `follower_params` maps the follower's other fields to their database values. On
-    PostgreSQL, outside a transaction, one statement is a transaction of its own: both rows
-    or neither, in one round trip instead of four (BEGIN, two INSERTs, COMMIT). Returns the
-    follower's primary key, or None, having done nothing, where that cannot be done (another
-    database, an open transaction, an instance whose save is more than its INSERT): the
-    caller then saves both in a transaction. A check constraint's refusal is its
-    ValidationError, as in save_checked."""
+    both rows or neither, in one round trip instead of four (BEGIN, two INSERTs, COMMIT).
+    Only where can_insert_with_follower(); `follower_params()` gives the follower's other
+    fields' database values by field name, and is called after the instance's own values
+    are made (its auto_now times come first). Returns the follower's primary key. A check
+    constraint's refusal is its ValidationError, as in save_checked."""
     model = type(instance)
     connection = connections[router.db_for_write(model, instance=instance)]
-    if (
-        connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or not instance._state.adding
-        or instance.pk is not None
-        or not _plain_insert(model)
-        or router.db_for_write(follower_model) != connection.alias
-    ):
-        return None
-    sql, fields, follower_fields = _insert_with_follower_statement(
-        model, follower_model, link, connection
-    )
-    instance._prepare_related_fields_for_save(operation_name="save")
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
-    params += [follower_params[field.name] for field in follower_fields]
+    sql, follower_fields = _insert_with_follower_statement(model, follower_model, link, connection)
+    params = _new_row_params(instance, connection)
+    follower_values = follower_params()
+    params += [follower_values[field.name] for field in follower_fields]
     name = f"hotline_insert_{model._meta.db_table}_with_{follower_model._meta.db_table}"
     if len(name) > 63:  # PostgreSQL's longest name
         name = "hotline_insert_" + hashlib.sha1(name.encode()).hexdigest()[:32]
-    try:
-        with connection.cursor() as cursor:
-            execute_prepared(connection, cursor, name, sql, params)
-            pk, follower_pk = cursor.fetchone()
-    except IntegrityError as error:
-        violation = constraint_violation(model, error)
-        if violation is None:
-            raise
-        raise violation from error
-    setattr(instance, model._meta.pk.attname, pk)
-    instance._state.adding = False
-    instance._state.db = connection.alias
+    with _constraint_errors(model), connection.cursor() as cursor:
+        execute_prepared(connection, cursor, name, sql, params)
+        pk, follower_pk = cursor.fetchone()
+    _mark_saved(instance, pk, connection)
     return follower_pk
 
 
@@ -285,7 +282,7 @@ def _insert_with_follower_statement(model, follower_model, link, connection):
     found = _INSERTS.get(key)
     if found is None:
         qn = connection.ops.quote_name
-        sql, fields = insert_statement(model, connection)
+        sql = insert_statement(model, connection)[0]
         meta = follower_model._meta
         columns = [field for field in meta.concrete_fields if not field.primary_key]
         values = ", ".join(
@@ -299,7 +296,6 @@ def _insert_with_follower_statement(model, follower_model, link, connection):
         )
         found = _INSERTS[key] = (
             f"WITH new_row AS ({sql}) {follower_sql}",
-            fields,
             [field for field in columns if field.name != link],
         )
     return found
@@ -311,22 +307,34 @@ def _insert_prepared(instance):
     metadata and prepared once per connection (execute_prepared): compiling the ORM's INSERT
     was most of what saving a call cost. False, having done nothing, when the model or the
     instance needs more than that (_plain_insert)."""
+    if not _new_plain_row(instance):
+        return False
     model = type(instance)
-    if not instance._state.adding or instance.pk is not None:
-        return False
     connection = connections[router.db_for_write(model, instance=instance)]
-    if not _plain_insert(model):
-        return False
-    fields = insert_statement(model, connection)[1]
-    # What Model.save() checks first: no unsaved object in a relation.
+    params = _new_row_params(instance, connection)
+    _mark_saved(instance, insert_row(model, connection, params), connection)
+    return True
+
+
+def _new_plain_row(instance):
+    return instance._state.adding and instance.pk is None and _plain_insert(type(instance))
+
+
+def _new_row_params(instance, connection):
+    """What Model.save() sends for a new `instance`, in insert_statement()'s order: after its
+    checks that no relation is unsaved, each field's pre_save() value made ready for the
+    database."""
     instance._prepare_related_fields_for_save(operation_name="save")
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    return [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for field in insert_statement(type(instance), connection)[1]
     ]
-    setattr(instance, model._meta.pk.attname, insert_row(model, connection, params))
+
+
+def _mark_saved(instance, pk, connection):
+    setattr(instance, instance._meta.pk.attname, pk)
     instance._state.adding = False
     instance._state.db = connection.alias
-    return True
 
 
 def save_validated(instance, *, exclude=(), validate_unique=True, **save_kwargs):

@@ -284,9 +284,13 @@ def case_codes(case_ids):
 def _case_codes_sql_for(vendor, quote_name, count, by_array):
     qn = quote_name
     code = Code._meta
-    # Code's Meta.ordering (list, position, label): columns of the union, to order by.
+    # Code's Meta.ordering (list, position, label): columns of the union named order_0...,
+    # to order by without sending them.
     order = [(name.lstrip("-"), name.startswith("-")) for name in code.ordering]
-    columns = ", ".join(f"c.{qn(code.get_field(name).column)}" for name, _ in order)
+    columns = ", ".join(
+        f"c.{qn(code.get_field(name).column)} AS order_{number}"
+        for number, (name, _) in enumerate(order)
+    )
     parts = []
     for which, field in enumerate(("methods_of_control", "exploitation_types")):
         through = Case._meta.get_field(field).remote_field.through._meta
@@ -295,19 +299,18 @@ def _case_codes_sql_for(vendor, quote_name, count, by_array):
         among = "= ANY(%s)" if by_array else f"IN ({', '.join(['%s'] * count)})"
         parts.append(
             f"SELECT {which} AS which, t.{qn(case_column)} AS case_id, {columns}, "
-            f"c.{qn(code.get_field('code').column)} "
+            f"c.{qn(code.get_field('code').column)} AS code "
             f"FROM {qn(through.db_table)} t INNER JOIN {qn(code.db_table)} c "
             f"ON c.{qn(code.pk.column)} = t.{qn(code_column)} "
             f"WHERE t.{qn(case_column)} {among}"
         )
-    # Ordered by the code list's order, of which only the codes are read.
     ordering = ", ".join(
-        f"{qn(code.get_field(name).column)}{' DESC' if descending else ''}"
-        for name, descending in order
+        f"order_{number}{' DESC' if descending else ''}"
+        for number, (_, descending) in enumerate(order)
     )
     return (
-        f"SELECT which, case_id, {qn(code.get_field('code').column)} "
-        f"FROM ({' UNION ALL '.join(parts)}) codes ORDER BY which, case_id, {ordering}"
+        f"SELECT which, case_id, code FROM ({' UNION ALL '.join(parts)}) codes "
+        f"ORDER BY which, case_id, {ordering}"
     )
 
 

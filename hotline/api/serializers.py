@@ -1,6 +1,7 @@
 """Serializer building blocks shared by every resource."""
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -43,9 +44,11 @@ class ModelSerializer(serializers.ModelSerializer):
         out once per serializer class and shape of its fields (names, sources, which are
         read-only, which have defaults), which is all they depend on: a serializer may make a
         field read-only in __init__. Building them for every request cost a third of
-        validating a call; they keep no state between uses."""
+        validating a call; they keep no state between uses. Their messages are in the
+        language of the request that built them, which is part of the key."""
         key = (
             type(self),
+            translation.get_language(),
             tuple(
                 (name, field.source, field.read_only, field.default is serializers.empty)
                 for name, field in self.fields.items()
@@ -59,25 +62,39 @@ class ModelSerializer(serializers.ModelSerializer):
 
 # {serializer class: its fields, unbound}, filled on first use.
 _FIELDS = {}
-# {(serializer class, its writable fields): its validators}, filled on first use.
+# {(serializer class, language, shape of its fields): its validators}, filled on first use.
 _VALIDATORS = {}
 
 
 def _fresh(field):
     """A new, unbound field equal to `field`, as DRF's deepcopy of a declared field makes
-    one. A plain field is copied attribute by attribute: its choices, querysets, validators
-    and error messages are only read once it is built, and building it anew (as DRF's
-    deepcopy does) cost as much as validating the request. A field holding other fields (a
-    list's child, a many-relation's child, which it binds) or a nested serializer (which
-    keeps state) is built anew."""
-    holds_fields = isinstance(field, serializers.BaseSerializer) or any(
-        isinstance(value, serializers.Field) for value in (*field._args, *field._kwargs.values())
+    one. A plain field is copied attribute by attribute, with lists and dicts of its own for
+    what code may change in place (its validators, error messages and style): its choices
+    and querysets are only read or replaced once it is built, and building it anew (as
+    DRF's deepcopy does) cost as much as validating the request. A field holding other
+    fields (a list's child, a many-relation's child, which it binds) or a nested serializer
+    (which keeps state) is built anew."""
+    holds_fields = (
+        isinstance(field, serializers.BaseSerializer)
+        or isinstance(field.__dict__.get("child"), serializers.Field)
+        or any(
+            isinstance(value, serializers.Field)
+            for value in (*field._args, *field._kwargs.values())
+        )
     )
     if holds_fields:
         return _rebuilt(field)
     copy = object.__new__(field.__class__)
     copy.__dict__.update(field.__dict__)
+    for name in _OWN_CONTAINERS:
+        value = copy.__dict__.get(name)
+        if value is not None:
+            copy.__dict__[name] = value.copy()
     return copy
+
+
+# A field's attributes that code changes in place (field.validators.append(...)).
+_OWN_CONTAINERS = ("_validators", "error_messages", "style")
 
 
 def _rebuilt(field):

@@ -7,17 +7,24 @@ A logged call is answered with the instance the service saved, not read back: th
 be what reading it back gives."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rest_framework.fields import DateTimeField
 from rest_framework.test import APIRequestFactory
 
 from cases import services as case_services
-from cases.api.serializers import CaseSerializer, case_codes
+from cases.api.serializers import CaseSerializer, _write_datetimes, case_codes
 from cases.models import Case
-from hotline.models import Code
+from hotline.models import AuditAction, AuditEntry, Code
 from tests.factories import CaseFactory, code, region
+from tests.sql_helpers import statements
 
 pytestmark = pytest.mark.django_db
 
@@ -136,23 +143,23 @@ def test_the_api_s_case_list_and_detail_agree_with_drf_s_fields(api, cases, advo
         assert client.get(f"/api/v1/cases/{reference}/").json() == row
 
 
-@pytest.mark.parametrize(
-    "call",
-    [
-        {"channel": "phone", "caller_type": "anonymous", "reason": "not_related"},
-        {
-            "channel": "phone",
-            "caller_type": "community_member",
-            "reason": "trafficking_tip",
-            "region": "US-TX",
-            "summary": "Caller saw workers locked in a warehouse at night.",
-            "urgency": 1,
-            "language": "es",
-            "started_at": "2026-11-29T14:05:00.123456+02:00",
-            "ended_at": "2026-11-29T14:17:00+02:00",
-        },
-    ],
-)
+CALLS = [
+    {"channel": "phone", "caller_type": "anonymous", "reason": "not_related"},
+    {
+        "channel": "phone",
+        "caller_type": "community_member",
+        "reason": "trafficking_tip",
+        "region": "US-TX",
+        "summary": "Caller saw workers locked in a warehouse at night.",
+        "urgency": 1,
+        "language": "es",
+        "started_at": "2026-11-29T14:05:00.123456+02:00",
+        "ended_at": "2026-11-29T14:17:00+02:00",
+    },
+]
+
+
+@pytest.mark.parametrize("call", CALLS)
 def test_a_logged_call_is_answered_as_it_reads_back(api, advocate, call):
     client = api(advocate)
     created = client.post("/api/v1/calls/", call, format="json")
@@ -160,3 +167,52 @@ def test_a_logged_call_is_answered_as_it_reads_back(api, advocate, call):
     read = client.get(f"/api/v1/calls/{created.json()['id']}/")
     assert read.status_code == 200
     assert created.json() == read.json()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("call", CALLS)
+def test_a_call_saved_with_its_audit_row_in_one_statement_reads_back_and_is_audited(
+    api, advocate, call
+):
+    # Outside a test's transaction, as in production: the call and its audit row are one
+    # statement (hotline.audit.insert_audited).
+    client = api(advocate)
+    with CaptureQueriesContext(connection) as queries:
+        created = client.post("/api/v1/calls/", call, format="json", REMOTE_ADDR="2001:db8::7")
+    assert created.status_code == 201, created.content
+    assert any(
+        sql.startswith('WITH new_row AS (INSERT INTO "hotline_call"') for sql in statements(queries)
+    )
+    read = client.get(f"/api/v1/calls/{created.json()['id']}/")
+    assert created.json() == read.json()
+    entry = AuditEntry.objects.get(
+        action=AuditAction.CREATE, object_kind="call", object_id=created.json()["id"]
+    )
+    assert (entry.user_id, entry.ip, entry.request_id) == (
+        advocate.pk,
+        "2001:db8::7",
+        created["X-Request-ID"],
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.datetimes(timezones=st.just(datetime.UTC))), max_size=12))
+def test_a_page_s_dates_written_at_once_are_what_drf_writes_one_by_one(values):
+    field = DateTimeField()
+    with timezone.override("UTC"):
+        assert _write_datetimes(values) == [field.to_representation(value) for value in values]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Chicago"])
+def test_dates_from_other_zones_or_in_another_zone_are_written_as_drf_writes_them(zone):
+    field = DateTimeField()
+    values = [
+        datetime.datetime(2026, 11, 29, 23, 59, 1, 7, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 29, 23, 59, 1, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 3, 29, 2, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=5.5))),
+        None,
+    ]
+    with timezone.override(zone):
+        assert _write_datetimes(values) == [field.to_representation(value) for value in values]

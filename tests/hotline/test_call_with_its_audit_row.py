@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hotline import services
-from hotline.models import AuditAction, AuditEntry, Call, Region
+from hotline.audit import insert_audited
+from hotline.models import AuditAction, AuditEntry, Call, Region, User
 from tests.factories import region
 from tests.sql_helpers import statements
 
@@ -55,6 +56,9 @@ def test_a_call_alone_is_saved_with_its_audit_row_in_one_statement(advocate):
         "A caller asking about visas.",
     )
     assert _creation_rows(call) == [advocate.pk]
+    # As when saved one after the other: the call's times are taken before the audit row's.
+    entry = AuditEntry.objects.get(object_kind="call", object_id=call.pk)
+    assert saved.created_at <= entry.at
 
 
 @pytest.mark.postgres
@@ -69,13 +73,27 @@ def test_a_check_constraint_refusal_is_the_same_error_and_leaves_neither_row(adv
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_when_the_audit_row_cannot_be_written_the_call_is_not_saved_either(advocate):
+def test_when_the_call_is_refused_at_commit_its_audit_row_is_not_saved_either(advocate):
     # A region that is not in the database, as if deleted meanwhile: the call's foreign key
     # fails when the statement commits, after both INSERTs ran.
     ghost = Region(pk=10**9, code="XX-GONE", name="Gone")
     ghost._state.adding = False
     with pytest.raises(IntegrityError):
         _log(advocate, region=ghost)
+    assert not Call.objects.exists()
+    assert not AuditEntry.objects.filter(object_kind="call").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_when_the_audit_row_is_refused_the_call_is_not_saved_either(advocate):
+    # An account that is not in the database: the audit row's foreign key fails when the
+    # statement commits, after both INSERTs ran.
+    ghost = User(pk=10**9, username="ghost")
+    ghost._state.adding = False
+    call = Call(advocate=advocate, channel="phone", caller_type="anonymous", reason="crisis")
+    with pytest.raises(IntegrityError):
+        insert_audited(call, object_kind="call", user=ghost)
     assert not Call.objects.exists()
     assert not AuditEntry.objects.filter(object_kind="call").exists()
 
