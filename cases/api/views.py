@@ -15,6 +15,7 @@ from cases.api import filters
 from cases.api.serializers import (
     CASE_COLUMNS,
     CaseCreateSerializer,
+    CaseRepresentation,
     CaseSerializer,
     EventSerializer,
     IdentifierSerializer,
@@ -144,6 +145,12 @@ class CaseViewSet(CreateMixin, UpdateMixin, ScopedViewSet):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "identities_shared": self._shared}
+
+    def represent_rows(self, rows):
+        # What CaseListSerializer does, without building a list serializer and a case
+        # serializer for each page only to reach it.
+        self._shared = identities_shared(self.request.user, [row_pk(row) for row in rows])
+        return CaseRepresentation(self.get_serializer_context()).many(rows)
 
     _shared = frozenset()
 

@@ -135,10 +135,14 @@ class ScopedViewSet(viewsets.GenericViewSet):
             page = self.paginate_queryset(queryset)
             rows = list(page if page is not None else queryset)
         self.audit_rows(rows)
-        serializer = self.get_serializer(rows, many=True)
+        data = self.represent_rows(rows)
         if page is not None:
-            return self.get_paginated_response(serializer.data)
-        return Response(serializer.data)
+            return self.get_paginated_response(data)
+        return Response(data)
+
+    def represent_rows(self, rows):
+        """The rows of a list as the answer shows them: the serializer's representation."""
+        return self.get_serializer(rows, many=True).data
 
     def page_key(self):
         """What shapes the first page's statement, when it may be kept (CompiledPages): the
