@@ -157,12 +157,9 @@ def _entry_values(*, action, object_kind, object_id, object_ids, case_id, query,
 def _entry_params(values, connection):
     """{field name: database value} of an audit row, in the order of its INSERT
     (hotline.db.insert_statement)."""
-    user = values["user"]
+    row = {**values, "user": values["user"].pk if values["user"] is not None else None}
     return {
-        field.name: field.get_db_prep_save(
-            (user.pk if user is not None else None) if field.name == "user" else values[field.name],
-            connection,
-        )
+        field.name: field.get_db_prep_save(row[field.name], connection)
         for field in insert_statement(AuditEntry, connection)[1]
     }
 

@@ -139,9 +139,13 @@ class CaseViewSet(CreateMixin, UpdateMixin, ScopedViewSet):
     def get_serializer(self, *args, **kwargs):
         rows = args[0] if args else kwargs.get("instance")
         if rows is not None:
-            rows = rows if isinstance(rows, list) else [rows]
-            self._shared = identities_shared(self.request.user, [row_pk(row) for row in rows])
+            self._share(rows if isinstance(rows, list) else [rows])
         return super().get_serializer(*args, **kwargs)
+
+    def _share(self, rows):
+        """Note which of `rows` have their identities shared with the user (the context's
+        `identities_shared`)."""
+        self._shared = identities_shared(self.request.user, [row_pk(row) for row in rows])
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "identities_shared": self._shared}
@@ -149,7 +153,7 @@ class CaseViewSet(CreateMixin, UpdateMixin, ScopedViewSet):
     def represent_rows(self, rows):
         # What CaseListSerializer does, without building a list serializer and a case
         # serializer for each page only to reach it.
-        self._shared = identities_shared(self.request.user, [row_pk(row) for row in rows])
+        self._share(rows)
         return CaseRepresentation(self.get_serializer_context()).many(rows)
 
     _shared = frozenset()
