@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from hotline.db import (
     can_insert_with_follower,
+    execute_prepared,
+    execute_with_follower,
     insert_row,
     insert_statement,
     insert_with_follower,
@@ -192,6 +194,28 @@ def audit_view(obj, *, case_id=None):
 def audit_list(kind, ids, *, action=AuditAction.LIST):
     """Record which records a list page, an API list or an export returned."""
     return audit_record(action=action, object_kind=kind, object_ids=list(ids))
+
+
+def execute_listed(connection, cursor, name, sql, params, *, kind, ids):
+    """Run `sql` (a SELECT of more of what a list shows about the records `ids`, through
+    execute_prepared as `name`) and record the list as audit_list(kind, ids) does. On
+    PostgreSQL, with the audit trail on the same database, both in one statement
+    (hotline.db.execute_with_follower): a list's audit row costs no round trip of its own."""
+    if connection.vendor != "postgresql" or router.db_for_write(AuditEntry) != connection.alias:
+        audit_list(kind, ids)
+        execute_prepared(connection, cursor, name, sql, params)
+        return
+    values = _entry_values(
+        action=AuditAction.LIST,
+        object_kind=kind,
+        object_id=None,
+        object_ids=ids,
+        case_id=None,
+        query=None,
+        user=_FROM_REQUEST,
+    )
+    entry = list(_entry_params(values, connection).values())
+    execute_with_follower(connection, cursor, name, sql, params, AuditEntry, entry)
 
 
 @receiver(user_logged_in, dispatch_uid="hotline.audit.login")

@@ -301,6 +301,22 @@ def _insert_with_follower_statement(model, follower_model, link, connection):
     return found
 
 
+def execute_with_follower(connection, cursor, name, sql, params, follower_model, follower_params):
+    """Run the SELECT `sql` and, in the same statement, INSERT one row of `follower_model` (an
+    audit row naming what the SELECT reads): `WITH follower AS (INSERT ...) SELECT ...`, one
+    round trip instead of two, and both or neither. PostgreSQL only; prepared once per
+    connection as `name` + "_with_follower". `follower_params` are the follower's database
+    values in insert_statement()'s order."""
+    key = (sql, follower_model, "select", connection.vendor)
+    combined = _INSERTS.get(key)
+    if combined is None:
+        insert_sql = insert_statement(follower_model, connection)[0]
+        combined = _INSERTS[key] = f"WITH follower AS ({insert_sql}) {sql}"
+    execute_prepared(
+        connection, cursor, f"{name}_with_follower", combined, [*follower_params, *params]
+    )
+
+
 def _insert_prepared(instance):
     """INSERT a new `instance` as Model.save() would (each field's pre_save() and database
     value, the primary key read back), by a statement written once per model from its

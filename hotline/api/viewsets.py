@@ -34,7 +34,8 @@ _PAGES = CompiledPages(maxsize=256)
 
 
 def row_pk(row):
-    """The primary key of a row the list read: a model instance or a `.values()` row."""
+    """The primary key of a row the list read: a model instance, a `.values()` row or a
+    named `.values_list()` row."""
     return row["pk"] if isinstance(row, dict) else row.pk
 
 

@@ -106,6 +106,14 @@ COSTS = {
     ("advocate", "/api/v1/calls/"): 3,
     ("advocate", "/api/v1/cases/"): 4,
 }
+# On PostgreSQL a case list's audit row is written by the statement that reads the page's code
+# lists (hotline.audit.execute_listed): one query less there.
+AUDITED_WITH_THE_CODES = {(who, "/api/v1/cases/") for who in ("supervisor", "partner", "advocate")}
+
+
+def _cost(who, template):
+    one_less = connection.vendor == "postgresql" and (who, template) in AUDITED_WITH_THE_CODES
+    return COSTS[who, template] - one_less
 
 
 @pytest.mark.parametrize(("who", "template"), CASES)
@@ -115,7 +123,7 @@ def test_a_list_costs_the_same_whatever_its_page_size(request, api, many, who, t
     client.get("/api/v1/industries/")  # the token's first use is recorded once
     small, large = _queries(client, path, 2), _queries(client, path, ROWS)
     assert small == large
-    assert large == COSTS[who, template]
+    assert large == _cost(who, template)
 
 
 def test_every_list_s_cost_is_written_down():
