@@ -157,6 +157,9 @@ def test_the_rollup_command_runs_the_same_code(advocate, capsys):
     assert Rollup.objects.get(metric="calls").count == 1
     call_command("rollup", "--full")
     assert Rollup.objects.get(metric="calls").count == 1
+    assert "Reconciled" in capsys.readouterr().out
+    call_command("rollup", "--full", "--rewrite")
+    assert Rollup.objects.get(metric="calls").count == 1
     assert "Rebuilt" in capsys.readouterr().out
 
 
