@@ -6,8 +6,10 @@ Two entry points, both safe to run twice or in parallel:
   days from the source tables (one GROUP BY per metric, restricted to those days) and replaces
   their rows, then the monthly rows and the margins of those days and months from the daily
   rows, all in one transaction per batch.
-- `rollup_rebuild()`: recomputes everything, the nightly reconciliation (on PostgreSQL into
-  fresh tables swapped in by renaming, `_rebuild_by_swap`).
+- `rollup_rebuild()`: the nightly reconciliation: on PostgreSQL every daily row compared with
+  the source tables and only the days that differ recomputed (`_reconcile`), or every table
+  written anew and swapped in by renaming (`_rebuild_by_swap`: a first run, much wrong, or
+  `rewrite=True`).
 
 Rows are keyed by the day in TIME_ZONE; marks carry the UTC day of the changed timestamp, so a
 marked UTC day recomputes the local days it overlaps (the day before, the day, the day after).

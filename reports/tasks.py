@@ -25,5 +25,6 @@ def rollup_sweep():
 
 @shared_task(**RETRY)
 def rollup_rebuild():
-    """Recompute everything (nightly): reconciles even a change made with triggers disabled."""
+    """Compare every row with the source tables and recompute what differs (nightly):
+    reconciles even a change made with triggers disabled."""
     return rollups.rollup_rebuild()
