@@ -40,12 +40,15 @@ class Cells(models.Model):
     day = models.DateField()
     # No database foreign keys: the rollup is derived data, rebuilt from the source tables, and
     # its inserts should not pay for constraint checks. Regions and industries are PROTECTed
-    # by the source rows that use them.
+    # by the source rows that use them. No index of their own either: a place is read through
+    # the (region, metric, day) indexes, an industry among a metric's days; each index is paid
+    # for by every row the sweep writes.
     region = models.ForeignKey(
         "hotline.Region",
         null=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
     )
     industry = models.ForeignKey(
@@ -53,6 +56,7 @@ class Cells(models.Model):
         null=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
     )
     trafficking_type = models.CharField(max_length=16, blank=True)

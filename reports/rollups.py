@@ -118,7 +118,7 @@ def _dates(model_field, days):
     return Q() if days is None else Q(**{f"{model_field}__in": sorted(days)})
 
 
-class Cells:
+class CellQuery:
     """One grouped SELECT of a metric's rollup rows: the source rows (`queryset`), the
     expression of each column the metric has (`columns`, the day first), and what a row adds to
     its cell: one (`summed` None: a count of rows) or the value of `summed`."""
@@ -164,10 +164,10 @@ def source_queries(metric, days=None):
 
 
 def sources(metric, days=None):
-    """The Cells of `metric` for `days` (local dates; None: all)."""
+    """The CellQuery of each SELECT of `metric` for `days` (local dates; None: all)."""
     if metric == Metric.CALLS:
         return [
-            Cells(
+            CellQuery(
                 Call.objects.filter(_ranges("started_at", days)),
                 day=TruncDate("started_at"),
                 region_id=F("region_id"),
@@ -177,7 +177,7 @@ def sources(metric, days=None):
         ]
     if metric == Metric.TIPS:
         return [
-            Cells(
+            CellQuery(
                 Tip.objects.filter(_ranges("received_at", days)),
                 day=TruncDate("received_at"),
                 **_case_dims(),
@@ -185,7 +185,7 @@ def sources(metric, days=None):
         ]
     if metric == Metric.CASES_OPENED:
         return [
-            Cells(
+            CellQuery(
                 Case.objects.filter(_ranges("opened_at", days)),
                 day=TruncDate("opened_at"),
                 **_case_dims(),
@@ -193,7 +193,7 @@ def sources(metric, days=None):
         ]
     if metric == Metric.CASES_CLOSED:
         return [
-            Cells(
+            CellQuery(
                 Case.objects.filter(_ranges("closed_at", days), closed_at__isnull=False),
                 day=TruncDate("closed_at"),
                 **_case_dims(),
@@ -208,7 +208,7 @@ def sources(metric, days=None):
             .values("n")
         )
         return [
-            Cells(
+            CellQuery(
                 Party.objects.filter(_ranges("case__opened_at", days), role__in=VICTIM_ROLES),
                 day=TruncDate("case__opened_at"),
                 **_case_dims("case__"),
@@ -222,7 +222,7 @@ def sources(metric, days=None):
             ),
             # The victims counted on the case beyond those recorded as parties, with unknown
             # demographics.
-            Cells(
+            CellQuery(
                 Case.objects.filter(_ranges("opened_at", days))
                 .annotate(recorded=Coalesce(Subquery(recorded), 0))
                 .filter(victim_count__gt=F("recorded")),
@@ -234,7 +234,7 @@ def sources(metric, days=None):
         ]
     if metric == Metric.REFERRALS:
         return [
-            Cells(
+            CellQuery(
                 Referral.objects.filter(_ranges("sent_at", days)),
                 day=TruncDate("sent_at"),
                 **_case_dims("case__"),
@@ -249,7 +249,7 @@ def sources(metric, days=None):
         ]
     if metric == Metric.OUTCOMES:
         return [
-            Cells(
+            CellQuery(
                 Outcome.objects.filter(_dates("occurred_on", days)),
                 day=F("occurred_on"),
                 **_case_dims("case__"),
@@ -258,7 +258,7 @@ def sources(metric, days=None):
         ]
     if metric == Metric.FORWARDINGS:
         return [
-            Cells(
+            CellQuery(
                 Forwarding.objects.filter(_ranges("due_at", days)),
                 day=TruncDate("due_at"),
                 **_case_dims("case__"),
@@ -316,7 +316,7 @@ def month_query(metric, months=None):
             condition |= Q(day__gte=month, day__lt=next_month(month))
         rows = rows.filter(condition)
     # Grouped by the columns the metric has (the others are blank): fewer keys to hash.
-    return Cells(
+    return CellQuery(
         rows,
         F("count"),
         day=TruncMonth("day"),
@@ -340,7 +340,7 @@ def margin_queries(metric, days=None):
     return [
         (
             column,
-            Cells(
+            CellQuery(
                 rows, F("count"), day=F("day"), **({column: F(column)} if column else {})
             ).grouped(),
         )
@@ -355,7 +355,7 @@ def margin_month_queries(metric, months=None):
     return [
         (
             column,
-            Cells(
+            CellQuery(
                 MarginDay.objects.filter(within, metric=metric, margin=column),
                 F("count"),
                 day=TruncMonth("day"),
