@@ -358,7 +358,11 @@ def test_every_rollup_figure_equals_the_figure_computed_from_the_source_tables(
         )
         rollups.rollup_pending()
         assert snapshot() == after
-        rollups.rollup_rebuild()
+        # The nightly reconciliation finds nothing to write after the sweeps; writing every
+        # table anew gives the same figures.
+        assert rollups.rollup_rebuild() == 0
+        assert snapshot() == after
+        rollups.rollup_rebuild(rewrite=True)
         assert actual() == expected()
         assert monthly() == monthly_from_daily()
         assert margins() == margins_from_daily()
