@@ -230,7 +230,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
     # Statistics (docs/rollups.md): the days the source tables' triggers marked are recomputed
-    # every minute; a full rebuild reconciles nightly.
+    # every minute; a full rebuild reconciles nightly; every table is written anew weekly.
     "rollup-sweep": {
         "task": "reports.tasks.rollup_sweep",
         "schedule": float(env_int("HOTLINE_ROLLUP_SWEEP_SECONDS", 60, minimum=1, maximum=3600)),
@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
     "rollup-rebuild": {
         "task": "reports.tasks.rollup_rebuild",
         "schedule": crontab(hour=2, minute=45),
+    },
+    "rollup-rewrite": {
+        "task": "reports.tasks.rollup_rewrite",
+        "schedule": crontab(hour=3, minute=15, day_of_week=0),
     },
     # Idempotency keys older than 24 hours and finished rate-limit windows (docs/api.md).
     "api-records-purge": {"task": "hotline.tasks.api_records_purge", "schedule": 3600.0},

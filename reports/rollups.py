@@ -559,10 +559,11 @@ def _reconcile():
     every stored daily row (minus its count), grouped by the metric's columns: a cell whose
     sum is not zero is missing, extra or wrong, and its day is recomputed (recompute(), as
     the sweep does, which also rewrites that day's margins and its month's rows). It costs
-    about what the grouped SELECTs cost alone. The derived tables (months, margins) are
-    sums of the daily rows, written with them in the same transaction; what is checked of
-    them here is that every table and margin adds up to the daily rows' total per metric and
-    month, and a month that does not is recomputed."""
+    about what the grouped SELECTs cost alone. Then the derived tables (months, margins),
+    sums of the daily rows: every table and margin must add up to the daily rows' total per
+    metric and month, and a month that does not is derived again from its daily rows
+    (_rederive). What the totals cannot see (a derived row moved to another value of the
+    same month) the weekly rewrite puts right (docs/rollups.md)."""
     tables = [model._meta.db_table for model in DERIVED]
     with connection.cursor() as cursor:
         # As _rebuild_by_swap: sweeps wait, readers do not; tables before marks.
@@ -576,21 +577,39 @@ def _reconcile():
         # Every mark committed so far is covered by what follows; later ones stay for the sweep.
         DirtyDay.objects.all().delete()
         wrong = {metric: _differing_days(cursor, metric) for metric in sorted(Metric.values)}
-        for metric, month in _months_not_adding_up(cursor):
-            wrong[metric] |= {
-                month + datetime.timedelta(days=n) for n in range((next_month(month) - month).days)
-            }
-        differing = sum(len(days) for days in wrong.values())
-        if differing == 0:
-            return 0
-        if differing > REWRITE_SHARE * stored:
+        if sum(len(days) for days in wrong.values()) > REWRITE_SHARE * stored:
             return None
         for setting in SWEEP_SETTINGS:
             cursor.execute(f"SET LOCAL {setting}")
     rows = 0
     for metric, days in sorted(wrong.items()):
         rows += recompute(metric, days) if days else 0
+    with connection.cursor() as cursor:
+        months = {}
+        for metric, month in _months_not_adding_up(cursor):
+            months.setdefault(metric, set()).add(month)
+        for metric, listed in sorted(months.items()):
+            _rederive(cursor, metric, sorted(listed))
     return rows
+
+
+def _rederive(cursor, metric, months):
+    """Every derived row of `metric` in `months` (first days) summed again from its daily
+    rows: the margins of every day of those months, whatever their margin, and the months'
+    rows and margins."""
+    within = " OR ".join(["(day >= %s AND day < %s)"] * len(months))
+    bounds = [bound for month in months for bound in (month, next_month(month))]
+    cursor.execute(
+        f"DELETE FROM {TABLES['margin_day']} WHERE metric = %s AND ({within})", [metric, *bounds]
+    )
+    for table in (TABLES["month"], TABLES["margin_month"]):
+        cursor.execute(f"DELETE FROM {table} WHERE metric = %s AND ({within})", [metric, *bounds])
+    sums, sum_params = _sums(metric, TABLES, day_margins=True, months=True)
+    cursor.execute(
+        f"WITH daily AS (SELECT day, {', '.join(MARGINS[metric])}, count "
+        f"FROM {TABLES['day']} WHERE metric = %s AND ({within})), {sums} SELECT 1",
+        [metric, *bounds, *sum_params],
+    )
 
 
 def _differing_days(cursor, metric):
@@ -765,8 +784,7 @@ def _fill(cursor, metric, queries, tables):
 
 def _indexes(cursor, table):
     """[(name, what follows USING in its definition)] of `table`'s indexes besides its primary
-    key: every index the migrations made (the models' Meta.indexes and the foreign keys' own),
-    made again on the new table."""
+    key: every index the migrations made, made again on the new table."""
     cursor.execute(
         "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid "

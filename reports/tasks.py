@@ -28,3 +28,10 @@ def rollup_rebuild():
     """Compare every row with the source tables and recompute what differs (nightly):
     reconciles even a change made with triggers disabled."""
     return rollups.rollup_rebuild()
+
+
+@shared_task(**RETRY)
+def rollup_rewrite():
+    """Write every rollup table anew from the source tables (weekly): puts right even a
+    derived row the nightly reconciliation's totals cannot see."""
+    return rollups.rollup_rebuild(rewrite=True)

@@ -17,5 +17,10 @@ def statement_of(sql):
 
 
 def statements(queries):
-    """The statements of a CaptureQueriesContext, prepared ones resolved."""
-    return [statement_of(query["sql"]) for query in queries.captured_queries]
+    """The statements of a CaptureQueriesContext, prepared ones resolved; the PREPAREs of a
+    connection's first use left out (the EXECUTE that follows each is the statement)."""
+    return [
+        statement_of(query["sql"])
+        for query in queries.captured_queries
+        if not query["sql"].startswith("PREPARE ")
+    ]

@@ -178,6 +178,6 @@ def test_the_rollup_tasks_retry_after_a_deadlock_or_lock_timeout():
 
     from reports import tasks
 
-    for task in (tasks.rollup_sweep, tasks.rollup_rebuild):
+    for task in (tasks.rollup_sweep, tasks.rollup_rebuild, tasks.rollup_rewrite):
         assert OperationalError in task.autoretry_for
         assert task.retry_backoff and task.max_retries
