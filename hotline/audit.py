@@ -121,22 +121,23 @@ def insert_audited(instance, *, object_kind, user=_FROM_REQUEST):
     connection = connections[router.db_for_write(AuditEntry)]
 
     def entry():
-        values = _entry_values(
-            action=AuditAction.CREATE,
-            object_kind=object_kind,
-            object_id=None,
-            object_ids=(),
-            case_id=None,
-            query=None,
-            user=user,
-        )
+        values = _entry_values(action=AuditAction.CREATE, object_kind=object_kind, user=user)
         return _entry_params(values, connection)
 
     insert_with_follower(instance, AuditEntry, entry, "object_id")
     return True
 
 
-def _entry_values(*, action, object_kind, object_id, object_ids, case_id, query, user):
+def _entry_values(
+    *,
+    action,
+    object_kind="",
+    object_id=None,
+    object_ids=(),
+    case_id=None,
+    query=None,
+    user=_FROM_REQUEST,
+):
     request = current_request()
     if user is _FROM_REQUEST:
         user = getattr(request, "user", None)
@@ -205,15 +206,7 @@ def execute_listed(connection, cursor, name, sql, params, *, kind, ids):
         audit_list(kind, ids)
         execute_prepared(connection, cursor, name, sql, params)
         return
-    values = _entry_values(
-        action=AuditAction.LIST,
-        object_kind=kind,
-        object_id=None,
-        object_ids=ids,
-        case_id=None,
-        query=None,
-        user=_FROM_REQUEST,
-    )
+    values = _entry_values(action=AuditAction.LIST, object_kind=kind, object_ids=ids)
     entry = list(_entry_params(values, connection).values())
     execute_with_follower(connection, cursor, name, sql, params, AuditEntry, entry)
 
