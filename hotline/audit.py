@@ -85,29 +85,11 @@ class RequestContextMiddleware:
 _FROM_REQUEST = object()
 
 
-def audit_record(
-    *,
-    action,
-    object_kind="",
-    object_id=None,
-    object_ids=(),
-    case_id=None,
-    query=None,
-    user=_FROM_REQUEST,
-):
-    """Append one row to the audit trail. `user` defaults to the signed-in user of the
-    request being served."""
-    return _append(
-        **_entry_values(
-            action=action,
-            object_kind=object_kind,
-            object_id=object_id,
-            object_ids=object_ids,
-            case_id=case_id,
-            query=query,
-            user=user,
-        )
-    )
+def audit_record(**fields):
+    """Append one row to the audit trail: `action`, and as the row needs `object_kind`,
+    `object_id`, `object_ids`, `case_id`, `query` and `user` (by default the signed-in user
+    of the request being served; _entry_values)."""
+    return _append(**_entry_values(**fields))
 
 
 def insert_audited(instance, *, object_kind, user=_FROM_REQUEST):

@@ -425,15 +425,26 @@ def _recompute_in_sql(metric, days, months):
         sums, sum_params = _sums(metric, TABLES, day_margins=True, months=False)
         cursor.execute(f"WITH {daily}, {sums} SELECT count(*) FROM daily", [*params, *sum_params])
         (rows,) = cursor.fetchone()
-        within = " OR ".join(["(day >= %s AND day < %s)"] * len(months))
-        bounds = [bound for month in months for bound in (month, next_month(month))]
-        sums, sum_params = _sums(metric, TABLES, day_margins=False, months=True)
-        cursor.execute(
-            f"WITH daily AS (SELECT day, {', '.join(MARGINS[metric])}, count "
-            f"FROM {TABLES['day']} WHERE metric = %s AND ({within})), {sums} SELECT 1",
-            [metric, *bounds, *sum_params],
-        )
+        _sum_months(cursor, metric, months, day_margins=False)
     return rows
+
+
+def _months_within(months):
+    """SQL and parameters for `day` falling in any of `months` (first days)."""
+    within = " OR ".join(["(day >= %s AND day < %s)"] * len(months))
+    return within, [bound for month in months for bound in (month, next_month(month))]
+
+
+def _sum_months(cursor, metric, months, *, day_margins):
+    """Write `metric`'s rows and margins of `months` (first days), and with `day_margins` the
+    margins of every day in them, summed from the daily rows (their old rows deleted first)."""
+    within, bounds = _months_within(months)
+    sums, sum_params = _sums(metric, TABLES, day_margins=day_margins, months=True)
+    cursor.execute(
+        f"WITH daily AS (SELECT day, {', '.join(MARGINS[metric])}, count "
+        f"FROM {TABLES['day']} WHERE metric = %s AND ({within})), {sums} SELECT 1",
+        [metric, *bounds, *sum_params],
+    )
 
 
 def _claim(limit):
@@ -564,26 +575,18 @@ def _reconcile():
     metric and month, and a month that does not is derived again from its daily rows
     (_rederive). What the totals cannot see (a derived row moved to another value of the
     same month) the weekly rewrite puts right (docs/rollups.md)."""
-    tables = [model._meta.db_table for model in DERIVED]
     with connection.cursor() as cursor:
-        # As _rebuild_by_swap: sweeps wait, readers do not; tables before marks.
-        cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
-        for setting in REBUILD_SETTINGS:
-            cursor.execute(f"SET LOCAL {setting}")
         cursor.execute(f"SELECT count(*) FROM {TABLES['margin_day']} WHERE margin = ''")
         (stored,) = cursor.fetchone()  # the (metric, day) pairs that have rows
         if stored == 0:
             return None  # a first run
-        # Every mark committed so far is covered by what follows; later ones stay for the sweep.
-        DirtyDay.objects.all().delete()
+        _begin_rebuild(cursor)
         wrong = {metric: _differing_days(cursor, metric) for metric in sorted(Metric.values)}
         if sum(len(days) for days in wrong.values()) > REWRITE_SHARE * stored:
             return None
         for setting in SWEEP_SETTINGS:
             cursor.execute(f"SET LOCAL {setting}")
-    rows = 0
-    for metric, days in sorted(wrong.items()):
-        rows += recompute(metric, days) if days else 0
+    rows = sum(recompute(metric, days) for metric, days in sorted(wrong.items()))
     with connection.cursor() as cursor:
         months = {}
         for metric, month in _months_not_adding_up(cursor):
@@ -597,19 +600,10 @@ def _rederive(cursor, metric, months):
     """Every derived row of `metric` in `months` (first days) summed again from its daily
     rows: the margins of every day of those months, whatever their margin, and the months'
     rows and margins."""
-    within = " OR ".join(["(day >= %s AND day < %s)"] * len(months))
-    bounds = [bound for month in months for bound in (month, next_month(month))]
-    cursor.execute(
-        f"DELETE FROM {TABLES['margin_day']} WHERE metric = %s AND ({within})", [metric, *bounds]
-    )
-    for table in (TABLES["month"], TABLES["margin_month"]):
+    within, bounds = _months_within(months)
+    for table in (TABLES["margin_day"], TABLES["month"], TABLES["margin_month"]):
         cursor.execute(f"DELETE FROM {table} WHERE metric = %s AND ({within})", [metric, *bounds])
-    sums, sum_params = _sums(metric, TABLES, day_margins=True, months=True)
-    cursor.execute(
-        f"WITH daily AS (SELECT day, {', '.join(MARGINS[metric])}, count "
-        f"FROM {TABLES['day']} WHERE metric = %s AND ({within})), {sums} SELECT 1",
-        [metric, *bounds, *sum_params],
-    )
+    _sum_months(cursor, metric, months, day_margins=True)
 
 
 def _differing_days(cursor, metric):
@@ -782,6 +776,19 @@ def _fill(cursor, metric, queries, tables):
     return cursor.fetchone()[0]
 
 
+def _begin_rebuild(cursor):
+    """What both rebuilds start with: the derived tables taken (incremental runs wait,
+    readers do not; the tables before the marks, here and in rollup_pending: one lock order),
+    the rebuild's settings, and the marks committed so far deleted (what follows covers them;
+    later ones stay for the sweep). Taking the lock and deleting the marks again, when the
+    reconciliation hands over to the swap, changes nothing."""
+    tables = ", ".join(model._meta.db_table for model in DERIVED)
+    cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+    for setting in REBUILD_SETTINGS:
+        cursor.execute(f"SET LOCAL {setting}")
+    DirtyDay.objects.all().delete()
+
+
 def _indexes(cursor, table):
     """[(name, what follows USING in its definition)] of `table`'s indexes besides its primary
     key: every index the migrations made, made again on the new table."""
@@ -813,13 +820,7 @@ def _rebuild_by_swap():
     """
     tables = [model._meta.db_table for model in DERIVED]
     with connection.cursor() as cursor:
-        # Incremental runs wait while this replaces everything; readers do not. The tables
-        # come before the marks here and in rollup_pending (one lock order).
-        cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
-        for setting in REBUILD_SETTINGS:
-            cursor.execute(f"SET LOCAL {setting}")
-        # Every mark committed so far is covered by what follows; later ones stay for the sweep.
-        DirtyDay.objects.all().delete()
+        _begin_rebuild(cursor)
         for table in tables:
             new = NEW.format(table)
             cursor.execute(f"DROP TABLE IF EXISTS {new}")

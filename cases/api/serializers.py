@@ -290,14 +290,12 @@ def case_codes(case_ids, *, audit_kind=None):
     else:
         params = [*case_ids, *case_ids]
     found = {}
+    name = "cases_case_codes_ordered"
     with connection.cursor() as cursor:
         if audit_kind is not None:
-            name = "cases_case_codes_ordered"
             execute_listed(connection, cursor, name, sql, params, kind=audit_kind, ids=case_ids)
-        elif by_array:
-            execute_prepared(connection, cursor, "cases_case_codes_ordered", sql, params)
         else:
-            cursor.execute(sql, params)
+            execute_prepared(connection, cursor, name, sql, params)
         for which, case_id, value in cursor.fetchall():
             found.setdefault(case_id, ([], []))[which].append(value)
     return found
